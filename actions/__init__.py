@@ -1,0 +1,1 @@
+"""Custom actions (rasa-sdk), split by concern: procedure answers, case status, conversation."""

@@ -1,0 +1,61 @@
+"""Conversation repair: fallback when the assistant is unsure, and hand-over to a person."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.context import message_resolution
+from actions.procedure_answers import utter
+from bot import render
+from bot.text import has_letters
+from procedures_kb.query import shared_kb
+
+HANDOFF_TEXT = (
+    "Dạ, tôi xin chuyển anh/chị tới cán bộ hỗ trợ. Cán bộ Bộ phận một cửa sẽ xem lại cuộc trò "
+    "chuyện này; anh/chị cũng có thể đến trực tiếp Bộ phận một cửa (Trung tâm phục vụ hành chính "
+    "công) của UBND xã/phường trong giờ hành chính, hoặc dùng mục Hỗ trợ trên Cổng Dịch vụ công "
+    "quốc gia (https://dichvucong.gov.vn)."
+)
+
+
+class ActionHandoff(Action):
+    """The person asked for a human, or the bot failed twice: say how to reach one."""
+
+    def name(self) -> Text:
+        return "action_handoff"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(text=HANDOFF_TEXT)
+        return [SlotSet("handoff", True), SlotSet("fallback_count", 0.0)]
+
+
+class ActionFallback(Action):
+    """Low NLU confidence. If the message clearly names a KB procedure, give its overview;
+    otherwise ask to rephrase, and after two misses in a row offer a person."""
+
+    def name(self) -> Text:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        text = tracker.latest_message.get("text") or ""
+        if not text.strip() or not has_letters(text):
+            dispatcher.utter_message(response="utter_empty_message")
+            return []
+        resolution, _ = message_resolution(tracker)
+        if resolution.status == "match":
+            proc = shared_kb().get_procedure(resolution.candidates[0].code)
+            if proc:
+                utter(dispatcher, render.render_topic(proc, "overview", text))
+                return [SlotSet("procedure_code", proc.code), SlotSet("topic", "overview"),
+                        SlotSet("fallback_count", 0.0)]
+        misses = int(tracker.get_slot("fallback_count") or 0) + 1
+        if misses >= 2:
+            dispatcher.utter_message(text=HANDOFF_TEXT)
+            return [SlotSet("fallback_count", 0.0), SlotSet("handoff", True)]
+        dispatcher.utter_message(response="utter_ask_rephrase")
+        return [SlotSet("fallback_count", float(misses))]

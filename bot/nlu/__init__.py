@@ -1,0 +1,1 @@
+"""Rasa graph components for Vietnamese: the tokenizer and the KB-backed procedure resolver."""

@@ -1,0 +1,323 @@
+"""Answer rendering: KB views → what the person reads (text plus buttons).
+
+The one place where wording lives, so every channel (REST, shell, later Zalo and the kiosk)
+shows the same facts the same way. Every procedure answer ends with its source. Nothing here
+invents a fact: when the KB has no value, the answer says so and points to the agency.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence
+
+from bot.text import fold
+from procedures_kb.models import CHANNEL_LABELS
+from procedures_kb.query import CaseView, ChannelView, DocumentView, FeeView, ProcedureView
+
+PORTAL_URL = "https://dichvucong.gov.vn"
+
+TOPICS = ("overview", "documents", "fee", "time", "where", "steps", "conditions", "result",
+          "legal_basis", "online")
+TOPIC_INTENTS = {
+    "overview": "ask_procedure", "documents": "ask_documents", "fee": "ask_fee",
+    "time": "ask_processing_time", "where": "ask_where", "steps": "ask_steps",
+    "conditions": "ask_conditions", "result": "ask_result", "legal_basis": "ask_legal_basis",
+    "online": "ask_online",
+}
+TOPIC_BUTTON_TITLES = {
+    "overview": "Tổng quan", "documents": "Giấy tờ cần nộp", "fee": "Lệ phí",
+    "time": "Thời gian giải quyết", "where": "Nộp ở đâu", "steps": "Các bước thực hiện",
+    "conditions": "Điều kiện", "result": "Kết quả nhận được", "legal_basis": "Căn cứ pháp lý",
+    "online": "Nộp trực tuyến",
+}
+FOLLOW_UPS = {
+    "overview": ("documents", "fee", "time", "where"),
+    "documents": ("fee", "time", "where"),
+    "fee": ("documents", "time", "online"),
+    "time": ("documents", "fee", "where"),
+    "where": ("documents", "online", "steps"),
+    "steps": ("documents", "fee", "time"),
+    "conditions": ("documents", "steps", "fee"),
+    "result": ("documents", "time", "fee"),
+    "legal_basis": ("documents", "fee", "time"),
+    "online": ("documents", "fee", "time"),
+}
+CASE_STATUS_LABELS = {
+    "received": "Đã tiếp nhận, đang chờ chuyển xử lý",
+    "processing": "Đang giải quyết",
+    "needs_supplement": "Cần bổ sung hồ sơ",
+    "ready": "Đã có kết quả, đang chờ trả",
+    "returned": "Đã trả kết quả",
+    "overdue": "Quá hạn giải quyết",
+}
+NOT_IN_KB = (
+    "Dạ, hiện tôi chưa có thông tin về thủ tục này trong cơ sở dữ liệu nên không dám trả lời "
+    "sai ạ. Anh/chị có thể tra cứu trên Cổng Dịch vụ công quốc gia ({portal}) hoặc hỏi trực tiếp "
+    "Bộ phận một cửa của UBND xã/phường nơi mình cư trú."
+).format(portal=PORTAL_URL)
+
+
+@dataclass
+class Reply:
+    """One bot message: text and optional quick-reply buttons ({title, payload})."""
+
+    text: str
+    buttons: List[Dict[str, str]] = field(default_factory=list)
+
+
+def button(title: str, intent: str, **entities: str) -> Dict[str, str]:
+    payload = f"/{intent}" + (json.dumps(entities, ensure_ascii=False) if entities else "")
+    return {"title": title, "payload": payload}
+
+
+def date_vn(day: Optional[dt.date]) -> str:
+    return day.strftime("%d/%m/%Y") if day else "chưa có"
+
+
+def money(amount: int) -> str:
+    return f"{amount:,}".replace(",", ".") + " đồng"
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value).replace(".", ",")
+
+
+def source_line(proc: ProcedureView) -> str:
+    """The citation every procedure answer ends with."""
+    basis = proc.legal_bases[0] if proc.legal_bases else None
+    parts = [f"Nguồn: Cổng Dịch vụ công quốc gia, thủ tục {proc.code} – {proc.source_url}"]
+    if basis:
+        parts.append(f"Căn cứ: {basis.number}" + (f" ({basis.title})" if basis.title else ""))
+    if proc.checked_on:
+        parts.append(f"Thông tin được đối chiếu ngày {date_vn(proc.checked_on)}.")
+    return "\n".join(parts)
+
+
+def follow_up_buttons(proc: ProcedureView, topic: str) -> List[Dict[str, str]]:
+    return [
+        button(TOPIC_BUTTON_TITLES[t], TOPIC_INTENTS[t], procedure_code=proc.code)
+        for t in FOLLOW_UPS.get(topic, ())
+    ]
+
+
+def _counts(doc: DocumentView) -> str:
+    parts = []
+    if doc.originals:
+        parts.append(f"{doc.originals} bản chính")
+    if doc.copies:
+        parts.append(f"{doc.copies} bản sao")
+    return " + ".join(parts)
+
+
+def _document_line(i: int, doc: DocumentView) -> str:
+    line = f"{i}. {doc.name}"
+    extras = [x for x in (_counts(doc), f"mẫu: {doc.form}" if doc.form else "") if x]
+    if extras:
+        line += f" ({'; '.join(extras)})"
+    if doc.case:
+        line += f" — trường hợp: {doc.case}"
+    return line
+
+
+def _fee_text(fee: FeeView) -> str:
+    if fee.amount is None:
+        text = f"{fee.kind}: {fee.description}"
+    elif fee.amount == 0:
+        text = f"{fee.kind}: không thu" + (f" ({fee.description})" if fee.description else "")
+    else:
+        text = f"{fee.kind}: {money(fee.amount)}" + (f" ({fee.description})" if fee.description else "")
+    if fee.exemptions:
+        text += f". Miễn/giảm: {fee.exemptions}"
+    return text
+
+
+def _channel_fees(channel: ChannelView) -> str:
+    if not channel.fees:
+        return "Cổng Dịch vụ công không ghi khoản phí, lệ phí nào"
+    return "; ".join(_fee_text(f) for f in channel.fees)
+
+
+def _channel_time(channel: ChannelView) -> str:
+    if channel.time_value is None:
+        base = "Cổng Dịch vụ công chưa ghi thời hạn cụ thể, anh/chị vui lòng hỏi cơ quan tiếp nhận"
+    else:
+        base = f"{_number(channel.time_value)} {channel.time_unit}"
+    return base + (f" ({channel.time_note})" if channel.time_note else "")
+
+
+def _per_channel(proc: ProcedureView, describe) -> List[str]:
+    return [f"• {CHANNEL_LABELS[c.channel]}: {describe(c)}" for c in proc.channels]
+
+
+def _agencies(proc: ProcedureView, roles: Iterable[str] = ("thực hiện", "có thẩm quyền", "tiếp nhận")) -> List[str]:
+    wanted = set(roles)
+    return [name for role, name in proc.agencies if role in wanted] or [n for _, n in proc.agencies]
+
+
+def _mentions_district(user_text: str) -> bool:
+    folded = f" {fold(user_text or '')} "
+    return any(w in folded for w in (" huyen ", " quan ", " thi xa ", " cap huyen "))
+
+
+def render_topic(proc: ProcedureView, topic: str, user_text: str = "") -> Reply:
+    """The answer about one aspect of a procedure, with its source and follow-up buttons."""
+    body = _BODIES[topic](proc, user_text)
+    return Reply(f"{body}\n\n{source_line(proc)}", follow_up_buttons(proc, topic))
+
+
+def _overview(proc: ProcedureView, user_text: str) -> str:
+    lines = [f"Thủ tục {proc.name} (mã {proc.code}, lĩnh vực {proc.field})."]
+    if proc.summary:
+        lines.append(proc.summary)
+    lines.append(f"Cấp thực hiện: {', '.join(proc.levels)}. Cơ quan: {'; '.join(_agencies(proc))}.")
+    main = proc.channel("in_person") or (proc.channels[0] if proc.channels else None)
+    if main:
+        lines.append(f"Thời hạn ({CHANNEL_LABELS[main.channel].lower()}): {_channel_time(main)}.")
+        lines.append(f"Phí, lệ phí ({CHANNEL_LABELS[main.channel].lower()}): {_channel_fees(main)}.")
+    lines.append(f"Hồ sơ gồm {len(proc.documents)} loại giấy tờ; bấm nút bên dưới để xem chi tiết.")
+    return "\n".join(lines)
+
+
+def _documents(proc: ProcedureView, user_text: str) -> str:
+    submit = [d for d in proc.documents if d.kind == "submit"]
+    present = [d for d in proc.documents if d.kind == "present"]
+    lines = [f"Hồ sơ thủ tục {proc.name} gồm:"]
+    lines += [_document_line(i, d) for i, d in enumerate(submit, 1)]
+    if present:
+        lines.append("Giấy tờ cần xuất trình (mang theo để cán bộ đối chiếu):")
+        lines += [_document_line(i, d) for i, d in enumerate(present, 1)]
+    return "\n".join(lines)
+
+
+def _fee(proc: ProcedureView, user_text: str) -> str:
+    return "\n".join([f"Phí, lệ phí thủ tục {proc.name} theo từng hình thức nộp:",
+                      *_per_channel(proc, _channel_fees)])
+
+
+def _time(proc: ProcedureView, user_text: str) -> str:
+    return "\n".join([f"Thời hạn giải quyết thủ tục {proc.name}:",
+                      *_per_channel(proc, _channel_time)])
+
+
+def _where(proc: ProcedureView, user_text: str) -> str:
+    lines = [f"Thủ tục {proc.name} do {', '.join(proc.levels).lower()} thực hiện."]
+    for role, name in proc.agencies:
+        lines.append(f"• Cơ quan {role}: {name}")
+    ways = ", ".join(CHANNEL_LABELS[c.channel].lower() for c in proc.channels)
+    lines.append(f"Hình thức nộp: {ways}.")
+    if _mentions_district(user_text):
+        lines.append(
+            "Lưu ý: từ ngày 01/7/2025 chính quyền địa phương chỉ còn hai cấp (tỉnh và xã), không còn "
+            f"cấp huyện; thủ tục này nay thuộc {', '.join(proc.levels).lower()}."
+        )
+    return "\n".join(lines)
+
+
+def _steps(proc: ProcedureView, user_text: str) -> str:
+    return "\n".join([f"Các bước thực hiện thủ tục {proc.name}:",
+                      *(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))])
+
+
+def _conditions(proc: ProcedureView, user_text: str) -> str:
+    if not proc.conditions:
+        return (f"Cổng Dịch vụ công không nêu điều kiện riêng cho thủ tục {proc.name}; "
+                "anh/chị chỉ cần chuẩn bị đủ hồ sơ theo quy định."
+                + (f"\nĐối tượng thực hiện: {proc.applicants}." if proc.applicants else ""))
+    lines = [f"Điều kiện thực hiện thủ tục {proc.name}:"]
+    lines += [f"• {c}" for c in proc.conditions]
+    if proc.applicants:
+        lines.append(f"Đối tượng thực hiện: {proc.applicants}.")
+    return "\n".join(lines)
+
+
+def _result(proc: ProcedureView, user_text: str) -> str:
+    return f"Kết quả của thủ tục {proc.name}: {proc.result or 'Cổng Dịch vụ công chưa ghi rõ.'}"
+
+
+def _legal_basis(proc: ProcedureView, user_text: str) -> str:
+    lines = [f"Căn cứ pháp lý của thủ tục {proc.name}:"]
+    lines += [f"• {b.number}" + (f" – {b.title}" if b.title else "") for b in proc.legal_bases]
+    return "\n".join(lines)
+
+
+def _online(proc: ProcedureView, user_text: str) -> str:
+    online = proc.channel("online")
+    if online is None:
+        return (f"Theo dữ liệu của Cổng Dịch vụ công, thủ tục {proc.name} hiện chưa có hình thức "
+                "nộp trực tuyến; anh/chị nộp trực tiếp"
+                + (" hoặc qua bưu chính" if proc.channel("post") else "") + ".")
+    return "\n".join([
+        f"Thủ tục {proc.name} nộp trực tuyến được, qua Cổng Dịch vụ công quốc gia ({PORTAL_URL}) "
+        "hoặc cổng dịch vụ công của tỉnh; đăng nhập bằng tài khoản định danh điện tử (VNeID).",
+        f"• Thời hạn: {_channel_time(online)}",
+        f"• Phí, lệ phí: {_channel_fees(online)}",
+        f"Trang thủ tục: {proc.source_url}",
+    ])
+
+
+_BODIES = {
+    "overview": _overview, "documents": _documents, "fee": _fee, "time": _time, "where": _where,
+    "steps": _steps, "conditions": _conditions, "result": _result, "legal_basis": _legal_basis,
+    "online": _online,
+}
+
+
+def render_choices(options: Sequence, topic: str) -> Reply:
+    """Ask which of several close procedures the person means."""
+    return Reply(
+        "Dạ, anh/chị đang hỏi thủ tục nào dưới đây ạ?",
+        [button(c.name, "inform_procedure", procedure_code=c.code) for c in options],
+    )
+
+
+def render_unknown_procedure() -> Reply:
+    return Reply(NOT_IN_KB)
+
+
+def render_which_procedure() -> Reply:
+    return Reply(
+        "Dạ, anh/chị đang hỏi về thủ tục nào ạ? Anh/chị nhắn giúp tên thủ tục, ví dụ: "
+        "“đăng ký khai sinh”, “cấp lại căn cước”, “đăng ký tạm trú”. " + NOT_IN_KB.replace(
+            "Dạ, hiện tôi chưa có thông tin về thủ tục này trong cơ sở dữ liệu nên không dám trả lời sai ạ. ",
+            "Nếu thủ tục chưa có trong dữ liệu của tôi, ")
+    )
+
+
+CASE_CODE_FORMAT = (
+    "Mã hồ sơ có dạng 000.00.04.H51-200221-0001 (in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả): "
+    "gồm mã cơ quan, dấu chấm, mã tỉnh, rồi ngày nộp (năm-tháng-ngày, 6 số) và số thứ tự (4 số)."
+)
+
+
+def render_case(case: CaseView) -> Reply:
+    lines = [f"Hồ sơ {case.code}" + (f" – {case.procedure_name}" if case.procedure_name else "") + ":"]
+    lines.append(f"• Trạng thái: {CASE_STATUS_LABELS.get(case.status, case.status)}")
+    lines.append(f"• Nơi tiếp nhận: {case.agency}")
+    lines.append(f"• Ngày tiếp nhận: {date_vn(case.received_on)}")
+    lines.append(f"• Ngày hẹn trả: {date_vn(case.appointment_on)}")
+    if case.returned_on:
+        lines.append(f"• Ngày trả kết quả: {date_vn(case.returned_on)}")
+    if case.status == "needs_supplement":
+        lines.append(f"Hồ sơ cần bổ sung: {case.note or 'anh/chị vui lòng liên hệ nơi tiếp nhận'}.")
+    elif case.status == "ready":
+        lines.append("Anh/chị mang Giấy tiếp nhận hồ sơ và hẹn trả kết quả cùng giấy tờ tùy thân đến nhận kết quả nhé.")
+    elif case.status == "overdue":
+        lines.append("Hồ sơ đã quá ngày hẹn. Thành thật xin lỗi anh/chị; anh/chị có thể liên hệ nơi tiếp nhận "
+                     "để được giải thích và nhận văn bản xin lỗi, hẹn lại theo quy định.")
+    elif case.note:
+        lines.append(case.note)
+    return Reply("\n".join(lines))
+
+
+def render_case_not_found(code: str) -> Reply:
+    return Reply(
+        f"Dạ, tôi không tìm thấy hồ sơ có mã {code}. Anh/chị kiểm tra lại mã trên Giấy tiếp nhận "
+        "hồ sơ và hẹn trả kết quả, hoặc liên hệ nơi đã nộp hồ sơ giúp tôi nhé."
+    )
+
+
+def render_case_code_help(bad: Optional[str] = None) -> Reply:
+    head = (f"Dạ, “{bad}” chưa đúng định dạng mã hồ sơ. " if bad else
+            "Dạ, anh/chị cho tôi xin mã hồ sơ để tra cứu ạ. ")
+    return Reply(head + CASE_CODE_FORMAT)

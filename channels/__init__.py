@@ -1,0 +1,1 @@
+"""Channel connectors. The REST channel is configured in credentials.yml."""

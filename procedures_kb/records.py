@@ -1,0 +1,249 @@
+"""Reading and validating the YAML procedure records (the KB's source of truth).
+
+A bad record must stop the build with the file and the field named, so the schema is declared
+once here (pydantic, v1 API as pinned by Rasa 3.6) and every loader goes through it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional, Tuple
+
+import yaml
+from pydantic import BaseModel, Extra, ValidationError, conint, constr, validator
+
+from bot.text import nfc
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+PROCEDURES_DIR = DATA_DIR / "procedures"
+CASES_FILE = DATA_DIR / "cases.yml"
+
+CODE_RE = r"^\d\.\d{6}$"
+CASE_CODE_RE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
+LEVELS = ("Cấp bộ", "Cấp tỉnh", "Cấp xã", "Cơ quan khác")
+TIME_UNITS = ("giờ", "ngày", "ngày làm việc", "tháng")
+AGENCY_ROLES = ("thực hiện", "có thẩm quyền", "tiếp nhận", "phối hợp", "được ủy quyền")
+
+Text = constr(strip_whitespace=True, min_length=1)
+
+
+class RecordError(ValueError):
+    """A record that cannot go into the KB: names the file and the field."""
+
+    def __init__(self, path: Path, field: str, message: str):
+        self.path, self.field, self.message = path, field, message
+        super().__init__(f"{path}: field '{field}': {message}")
+
+
+class _Strict(BaseModel):
+    class Config:
+        extra = Extra.forbid
+        anystr_strip_whitespace = True
+
+
+class AgencyRecord(_Strict):
+    role: Text
+    name: Text
+
+    @validator("role")
+    def _role(cls, v: str) -> str:
+        if v not in AGENCY_ROLES:
+            raise ValueError(f"must be one of {', '.join(AGENCY_ROLES)}")
+        return v
+
+
+class DocumentRecord(_Strict):
+    name: Text
+    form: Optional[str] = None
+    originals: conint(ge=0) = 0
+    copies: conint(ge=0) = 0
+    kind: str = "submit"
+    case: Optional[str] = None
+
+    @validator("kind")
+    def _kind(cls, v: str) -> str:
+        if v not in ("submit", "present"):
+            raise ValueError("must be 'submit' or 'present'")
+        return v
+
+    @validator("copies")
+    def _some_copy(cls, v: int, values: Dict[str, Any]) -> int:
+        if v == 0 and values.get("originals", 0) == 0:
+            raise ValueError("a document needs at least one original or copy (0/0 is a note line)")
+        return v
+
+
+class TimeLimitRecord(_Strict):
+    value: float
+    unit: str
+
+    @validator("value")
+    def _positive(cls, v: float) -> float:
+        if v <= 0:
+            raise ValueError("must be positive")
+        return v
+
+    @validator("unit")
+    def _unit(cls, v: str) -> str:
+        if v not in TIME_UNITS:
+            raise ValueError(f"must be one of {', '.join(TIME_UNITS)}")
+        return v
+
+
+class FeeRecord(_Strict):
+    kind: Text
+    amount: Optional[conint(ge=0)] = None
+    description: Optional[str] = None
+    exemptions: Optional[str] = None
+
+    @validator("description", always=True)
+    def _described_when_unknown(cls, v: Optional[str], values: Dict[str, Any]) -> Optional[str]:
+        if values.get("amount") is None and not v:
+            raise ValueError("a fee without an amount needs a description saying who sets it")
+        return v
+
+
+class ChannelRecord(_Strict):
+    channel: str
+    time_limit: Optional[TimeLimitRecord] = None
+    time_note: Optional[str] = None
+    fees: List[FeeRecord] = []
+
+    @validator("channel")
+    def _channel(cls, v: str) -> str:
+        if v not in ("in_person", "online", "post"):
+            raise ValueError("must be one of in_person, online, post")
+        return v
+
+
+class LegalBasisRecord(_Strict):
+    number: Text
+    title: Optional[str] = None
+
+    @validator("number")
+    def _not_glued(cls, v: str) -> str:
+        # Defect 5 of the portal data: '202068/2020/QH14' is a year glued to the number.
+        if re.match(r"^(19|20)\d{2}\d+/", v):
+            raise ValueError(f"'{v}' looks like a year glued to the number")
+        return v
+
+
+class ProcedureRecord(_Strict):
+    code: constr(regex=CODE_RE)
+    name: Text
+    aliases: List[Text] = []
+    field: Text
+    levels: List[str]
+    agencies: List[AgencyRecord]
+    applicants: Optional[str] = None
+    summary: Text
+    documents: List[DocumentRecord]
+    channels: List[ChannelRecord]
+    steps: List[Text]
+    conditions: List[Text] = []
+    result: Text
+    legal_bases: List[LegalBasisRecord]
+    source_url: constr(regex=r"^https://")
+    checked_on: dt.date
+    corrections: List[Text] = []
+
+    @validator("levels", each_item=True)
+    def _level(cls, v: str) -> str:
+        if v not in LEVELS:
+            raise ValueError(f"'{v}' is not a level since 1 July 2025 ({', '.join(LEVELS)})")
+        return v
+
+    @validator("levels", "agencies", "documents", "channels", "steps", "legal_bases")
+    def _not_empty(cls, v: list) -> list:
+        if not v:
+            raise ValueError("must list at least one item")
+        return v
+
+    @validator("channels")
+    def _distinct_channels(cls, v: List[ChannelRecord]) -> List[ChannelRecord]:
+        names = [c.channel for c in v]
+        if len(names) != len(set(names)):
+            raise ValueError("each channel may appear once")
+        return v
+
+
+class CaseRecord(_Strict):
+    code: constr(regex=CASE_CODE_RE)
+    procedure_code: constr(regex=CODE_RE)
+    status: str
+    received_on: dt.date
+    appointment_on: Optional[dt.date] = None
+    returned_on: Optional[dt.date] = None
+    agency: Text
+    note: Optional[str] = None
+
+    @validator("status")
+    def _status(cls, v: str) -> str:
+        from procedures_kb.models import CASE_STATUSES
+
+        if v not in CASE_STATUSES:
+            raise ValueError(f"must be one of {', '.join(CASE_STATUSES)}")
+        return v
+
+
+def _nfc_tree(value: Any) -> Any:
+    if isinstance(value, str):
+        return nfc(value)
+    if isinstance(value, list):
+        return [_nfc_tree(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _nfc_tree(v) for k, v in value.items()}
+    return value
+
+
+def _first_error(path: Path, exc: ValidationError) -> RecordError:
+    err = exc.errors()[0]
+    field = ".".join(str(p) for p in err["loc"])
+    return RecordError(path, field, err["msg"])
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return _nfc_tree(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except yaml.YAMLError as exc:
+        raise RecordError(path, "-", f"not valid YAML: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise RecordError(path, "-", "not UTF-8 text") from exc
+
+
+def load_procedure(path: Path) -> ProcedureRecord:
+    """Read and validate one procedure file; raise RecordError naming the field on failure."""
+    data = _read_yaml(path)
+    if not isinstance(data, dict):
+        raise RecordError(path, "-", "a record must be a mapping of fields")
+    try:
+        record = ProcedureRecord(**data)
+    except ValidationError as exc:
+        raise _first_error(path, exc) from exc
+    if path.stem != record.code:
+        raise RecordError(path, "code", f"'{record.code}' does not match the file name '{path.stem}'")
+    return record
+
+
+def load_procedures(directory: Path = PROCEDURES_DIR) -> Iterator[Tuple[Path, ProcedureRecord]]:
+    """All procedure records of a directory, in file-name order."""
+    for path in sorted(directory.glob("*.yml")):
+        yield path, load_procedure(path)
+
+
+def load_cases(path: Path = CASES_FILE) -> List[CaseRecord]:
+    """The demo case register."""
+    data = _read_yaml(path)
+    items = (data or {}).get("cases") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        raise RecordError(path, "cases", "must be a list of cases")
+    records = []
+    for i, item in enumerate(items):
+        try:
+            records.append(CaseRecord(**item))
+        except (ValidationError, TypeError) as exc:
+            detail = _first_error(path, exc) if isinstance(exc, ValidationError) else None
+            field = f"cases.{i}.{detail.field}" if detail else f"cases.{i}"
+            raise RecordError(path, field, detail.message if detail else str(exc)) from exc
+    return records

@@ -1,0 +1,71 @@
+"""Procedure resolution: accent-insensitive, abbreviations, siblings, unknown procedures."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bot.text import fold
+
+DEV = Path(__file__).parent / "data" / "procedure_dev.yml"
+
+
+@pytest.mark.parametrize("question, code", [
+    ("làm giấy khai sinh cho bé cần gì", "1.001193"),
+    ("lam giay khai sinh cho be can gi", "1.001193"),
+    ("gks cho con", "1.001193"),
+    ("dang ky ket hon", "1.000894"),
+    ("đăng ký kết hôn với người nước ngoài", "2.000806"),
+    ("cấp lại căn cước bị mất", "1.014064"),
+    ("xin giấy xác nhận tình trạng hôn nhân", "1.004873"),
+    ("sang tên sổ đỏ", "1.013831"),
+    ("đổi bằng lái xe", "3.000347"),
+    ("phiếu lý lịch tư pháp", "3.000333"),
+    ("đăng ký tạm trú", "1.004194"),
+    ("mở hkd", "1.001612"),
+])
+def test_clear_questions_resolve(resolver, question, code):
+    result = resolver.resolve(question)
+    assert result.status == "match", result
+    assert result.candidates[0].code == code
+
+
+def test_typo_is_tolerated(resolver):
+    assert resolver.resolve("dang ky khai sihn").candidates[0].code == "1.001193"
+
+
+def test_unknown_procedure_is_none(resolver):
+    assert resolver.resolve("xin giấy phép khai thác cát sỏi lòng sông").status == "none"
+    assert resolver.resolve("thời tiết hôm nay thế nào").status == "none"
+
+
+def test_follow_up_without_a_name_is_none(resolver):
+    assert resolver.resolve("còn lệ phí thì sao").status == "none"
+
+
+def test_sibling_procedures_are_ranked_not_merged(resolver):
+    result = resolver.resolve("làm căn cước")
+    codes = [c.code for c in result.candidates[:4]]
+    assert {"1.014061", "1.014063"} & set(codes)
+    assert result.status in ("match", "ambiguous")
+
+
+def test_empty_and_symbol_input(resolver):
+    assert resolver.resolve("").status == "none"
+    assert resolver.resolve("😀😀😀").status == "none"
+    assert resolver.resolve("<script>alert(1)</script>").status == "none"
+
+
+def test_dev_set_top1(resolver):
+    """Regression guard on the dev questions (the figure is printed by `make eval`)."""
+    questions = yaml.safe_load(DEV.read_text(encoding="utf-8"))["questions"]
+    in_kb = [q for q in questions if q["code"]]
+    hits = sum(
+        (resolver.resolve(q["q"]).candidates[:1] or [None])[0] is not None
+        and resolver.resolve(q["q"]).candidates[0].code == q["code"]
+        for q in in_kb
+    )
+    top1 = hits / len(in_kb)
+    print(f"procedure top-1 on {len(in_kb)} dev questions: {top1:.3f}")
+    assert top1 >= 0.8
