@@ -44,7 +44,7 @@ class ActionFallback(Action):
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         text = tracker.latest_message.get("text") or ""
         if not text.strip() or not has_letters(text):
-            dispatcher.utter_message(response="utter_empty_message")
+            dispatcher.utter_message(text=render.EMPTY_MESSAGE)
             return []
         resolution, _ = message_resolution(tracker)
         if resolution.status == "match":
@@ -57,5 +57,5 @@ class ActionFallback(Action):
         if misses >= 2:
             dispatcher.utter_message(text=HANDOFF_TEXT)
             return [SlotSet("fallback_count", 0.0), SlotSet("handoff", True)]
-        dispatcher.utter_message(response="utter_ask_rephrase")
+        dispatcher.utter_message(text=render.ASK_REPHRASE)
         return [SlotSet("fallback_count", float(misses))]

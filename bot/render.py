@@ -284,6 +284,15 @@ def render_which_procedure() -> Reply:
     )
 
 
+ASK_REPHRASE = (
+    "Dạ, tôi chưa hiểu rõ ý anh/chị. Anh/chị nói rõ giúp tôi tên thủ tục và điều cần hỏi (ví dụ: "
+    "“làm giấy khai sinh cần giấy tờ gì”, “lệ phí đổi bằng lái xe”), hoặc nhắn mã hồ sơ để tra cứu ạ."
+)
+EMPTY_MESSAGE = (
+    "Dạ, tôi chưa nhận được nội dung câu hỏi. Anh/chị nhắn giúp tôi câu hỏi về thủ tục hành chính "
+    "bằng chữ nhé."
+)
+
 CASE_CODE_FORMAT = (
     "Mã hồ sơ có dạng 000.00.04.H51-200221-0001 (in trên Giấy tiếp nhận hồ sơ và hẹn trả kết quả): "
     "gồm mã cơ quan, dấu chấm, mã tỉnh, rồi ngày nộp (năm-tháng-ngày, 6 số) và số thứ tự (4 số)."

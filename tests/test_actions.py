@@ -10,6 +10,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.case_status import ActionCaseStatus
+from bot import render
 from actions.conversation import ActionFallback, ActionHandoff
 from actions.procedure_answers import (
     ActionAnswerDocuments,
@@ -152,11 +153,11 @@ def test_fallback_answers_a_clear_procedure_then_hands_over():
     messages, _ = run(ActionFallback(), tracker("đăng ký khai tử", "nlu_fallback"))
     assert "khai tử" in messages[0]["text"].lower()
     messages, events = run(ActionFallback(), tracker("asdf qwer", "nlu_fallback"))
-    assert messages[0]["response"] == "utter_ask_rephrase"
+    assert messages[0]["text"] == render.ASK_REPHRASE
     messages, _ = run(ActionFallback(), tracker("asdf qwer", "nlu_fallback", slots={"fallback_count": 1.0}))
     assert "cán bộ" in messages[0]["text"]
 
 
 def test_fallback_on_emoji_only():
     messages, _ = run(ActionFallback(), tracker("😀😀", "nlu_fallback"))
-    assert messages[0]["response"] == "utter_empty_message"
+    assert messages[0]["text"] == render.EMPTY_MESSAGE
