@@ -33,8 +33,9 @@ STOPWORDS: FrozenSet[str] = frozenset(
     le phi lau nop dau mat tien gian thoi huong dan buoc truc tuyen online quy trinh""".split()
 )
 
-MATCH_THRESHOLD = 0.55  # best score below this: the KB does not know the procedure
-AMBIGUITY_MARGIN = 0.06  # runners-up within this of the best: ask which one
+MATCH_THRESHOLD = 0.65  # best score below this: the KB does not know the procedure (tuned on dev)
+AMBIGUITY_MARGIN = 0.06
+UNKNOWN_WORD_WEIGHT = 0.6  # share of the rarest KB word's weight given to an unknown word  # runners-up within this of the best: ask which one
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,7 @@ class ProcedureResolver:
             t: math.log(1 + n / df) for t, df in doc_freq.items()
         }
         self._all_words = sorted(self.idf)
+        self._max_idf = max(self.idf.values(), default=1.0)
         for e in entries:
             self._aliases[e.code] = [
                 _Alias(k, tuple(k.split()), sum(self._w(t) for t in k.split()))
@@ -132,7 +134,11 @@ class ProcedureResolver:
         # Bigrams let word order count: "khai sinh" is not "sinh ... khai".
         qbigrams = set(zip(tokens, tokens[1:]))
         content = [t for t in qset if t in self.idf and t not in STOPWORDS]
-        content_weight = sum(self._w(t) for t in content)
+        # Words the KB has never seen ("karaoke", "bhxh") are evidence of a procedure it does not
+        # know: they weigh in the precision denominator but can match no procedure.
+        unknown = [t for t in qset if t not in self.idf and t not in STOPWORDS and len(t) > 2
+                   and not t.isdigit()]
+        content_weight = sum(self._w(t) for t in content) + UNKNOWN_WORD_WEIGHT * self._max_idf * len(unknown)
         touched = {code for t in qset for code in self._word_index.get(t, ())}
         results = []
         for code in touched:

@@ -48,3 +48,13 @@ def test_cli_json_contract(tmp_path, kb_url):
     assert all(set(c) == {"code", "name", "score"} for c in first["candidates"])
     assert "Giấy chứng sinh" in first["answer"] or "giấy chứng sinh" in first["answer"].lower()
     assert second["procedure"] is None
+
+
+@pytest.mark.model
+def test_conversation_stories_without_prediction_errors(tmp_path):
+    """`rasa test core` on real conversations; any wrong intent or action fails the run."""
+    result = subprocess.run(
+        [str(BIN / "rasa"), "test", "core", "--stories", "tests/test_stories.yml", "--model", "models",
+         "--fail-on-prediction-errors", "--out", str(tmp_path / "results")],
+        cwd=REPO, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-4000:]
