@@ -6,7 +6,7 @@ embedded SQLite default and PostgreSQL in production.
 from __future__ import annotations
 
 from sqlalchemy import Column, Date, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import declarative_base, relationship
+from sqlalchemy.orm import declarative_base, declared_attr, relationship
 
 Base = declarative_base()
 
@@ -98,22 +98,24 @@ class Fee(Base):
     exemptions = Column(Text)
 
 
-class Step(Base):
+class _OrderedText:
+    """A numbered sentence of a procedure (a step, a condition)."""
+
+    id = Column(Integer, primary_key=True)
+    position = Column(Integer, nullable=False)
+    text = Column(Text, nullable=False)
+
+    @declared_attr
+    def procedure_id(cls):
+        return Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
+
+
+class Step(_OrderedText, Base):
     __tablename__ = "steps"
 
-    id = Column(Integer, primary_key=True)
-    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
-    position = Column(Integer, nullable=False)
-    text = Column(Text, nullable=False)
 
-
-class Condition(Base):
+class Condition(_OrderedText, Base):
     __tablename__ = "conditions"
-
-    id = Column(Integer, primary_key=True)
-    procedure_id = Column(ForeignKey("procedures.id", ondelete="CASCADE"), nullable=False, index=True)
-    position = Column(Integer, nullable=False)
-    text = Column(Text, nullable=False)
 
 
 class LegalBasis(Base):
