@@ -120,15 +120,21 @@ def _document_line(i: int, doc: DocumentView) -> str:
     return line
 
 
+def _clause(text: Optional[str]) -> str:
+    """A KB sentence set inside our own sentence: no trailing full stop."""
+    return (text or "").strip().rstrip(".").strip()
+
+
 def _fee_text(fee: FeeView) -> str:
+    note = f" ({_clause(fee.description)})" if fee.description else ""
     if fee.amount is None:
-        text = f"{fee.kind}: {fee.description}"
+        text = f"{fee.kind}: {_clause(fee.description)}"
     elif fee.amount == 0:
-        text = f"{fee.kind}: không thu" + (f" ({fee.description})" if fee.description else "")
+        text = f"{fee.kind}: không thu{note}"
     else:
-        text = f"{fee.kind}: {money(fee.amount)}" + (f" ({fee.description})" if fee.description else "")
+        text = f"{fee.kind}: {money(fee.amount)}{note}"
     if fee.exemptions:
-        text += f". Miễn/giảm: {fee.exemptions}"
+        text += f". Miễn/giảm: {_clause(fee.exemptions)}"
     return text
 
 
@@ -143,7 +149,7 @@ def _channel_time(channel: ChannelView) -> str:
         base = "Cổng Dịch vụ công chưa ghi thời hạn cụ thể, anh/chị vui lòng hỏi cơ quan tiếp nhận"
     else:
         base = f"{_number(channel.time_value)} {channel.time_unit}"
-    return base + (f" ({channel.time_note})" if channel.time_note else "")
+    return base + (f" ({_clause(channel.time_note)})" if channel.time_note else "")
 
 
 def _per_channel(proc: ProcedureView, describe) -> List[str]:
