@@ -6,8 +6,7 @@ VENV    := .venv
 PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
 KB_DB   := procedures_kb/build/kb.sqlite
-RASA_PORT   ?= 5005
-ACTION_PORT ?= 5055
+RASA_PORT := 5005
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
@@ -51,7 +50,7 @@ train: setup
 	    echo "Training took $$(( $$(date +%s) - start )) s"; fi
 
 run: setup kb train
-	@scripts/run_servers.sh $(RASA_PORT) $(ACTION_PORT)
+	@scripts/run_servers.sh
 
 shell: setup
 	$(PY) -m bot chat --url http://localhost:$(RASA_PORT)

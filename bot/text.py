@@ -107,11 +107,6 @@ def match_key(text: str) -> str:
     return expand_abbreviations(" ".join(syllables(folded)))
 
 
-def match_tokens(text: str) -> Tuple[str, ...]:
-    """`match_key` split into words."""
-    return tuple(match_key(text).split())
-
-
 def has_letters(text: str) -> bool:
     """True when the text holds at least one letter or digit (not only emoji/punctuation)."""
     return bool(SYLLABLE_RE.search(text or ""))
@@ -210,14 +205,6 @@ def _group_with_underthesea(
             groups.append([(s, e)])
         prev_owner = first if same_word else None
     return groups
-
-
-def truncate(text: str, limit: int) -> str:
-    """Cut text at a word boundary near `limit` characters, marking the cut."""
-    if len(text) <= limit:
-        return text
-    cut = text.rfind(" ", 0, limit)
-    return text[: cut if cut > limit // 2 else limit].rstrip() + " …"
 
 
 def unique(items: Iterable[str]) -> List[str]:

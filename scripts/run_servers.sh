@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Start the action server (background) and the Rasa server (foreground) on localhost.
 set -euo pipefail
-rasa_port=${1:-5005}; action_port=${2:-5055}
+# Ports: Rasa 5005; actions 5055 (the URL in endpoints.yml).
+rasa_port=5005; action_port=5055
 cd "$(dirname "$0")/.."
 .venv/bin/python -m procedures_kb info
 .venv/bin/rasa run actions --actions actions --port "$action_port" --quiet &
