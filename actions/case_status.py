@@ -12,8 +12,9 @@ from actions.context import latest_entity
 from actions.procedure_answers import utter
 from bot import render
 from procedures_kb.query import shared_kb
+from procedures_kb.records import CASE_CODE_PATTERN
 
-CASE_CODE_RE = re.compile(r"\b(\d{3}\.\d{2}\.\d{2}\.[A-Za-z]\d{2}-\d{6}-\d{4})\b")
+CASE_CODE_RE = re.compile(rf"\b({CASE_CODE_PATTERN})\b", re.IGNORECASE)
 # Something the person probably meant as a code: a run of digits with dots or dashes.
 CODE_LIKE_RE = re.compile(r"[0-9A-Za-z]*\d[0-9A-Za-z]*(?:[.\-/_][0-9A-Za-z]+){1,}")
 

@@ -7,9 +7,8 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from procedures_kb.query import ProcedureView, shared_kb
-from procedures_kb.resolver import Candidate, Resolution, resolve_message
+from procedures_kb.resolver import RESOLUTION_KEY, Candidate, Resolution, resolve_message
 
-RESOLUTION_KEY = "procedure_resolution"  # set by bot.nlu.procedure_resolver
 
 
 @dataclass

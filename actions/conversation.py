@@ -13,12 +13,6 @@ from bot import render
 from bot.text import has_letters
 from procedures_kb.query import shared_kb
 
-HANDOFF_TEXT = (
-    "Dạ, tôi xin chuyển anh/chị tới cán bộ hỗ trợ. Cán bộ Bộ phận một cửa sẽ xem lại cuộc trò "
-    "chuyện này; anh/chị cũng có thể đến trực tiếp Bộ phận một cửa (Trung tâm phục vụ hành chính "
-    "công) của UBND xã/phường trong giờ hành chính, hoặc dùng mục Hỗ trợ trên Cổng Dịch vụ công "
-    "quốc gia (https://dichvucong.gov.vn)."
-)
 
 
 class ActionHandoff(Action):
@@ -29,7 +23,7 @@ class ActionHandoff(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(text=HANDOFF_TEXT)
+        dispatcher.utter_message(text=render.HANDOFF)
         return [SlotSet("handoff", True), SlotSet("fallback_count", 0.0)]
 
 
@@ -55,7 +49,7 @@ class ActionFallback(Action):
                         SlotSet("fallback_count", 0.0)]
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
         if misses >= 2:
-            dispatcher.utter_message(text=HANDOFF_TEXT)
+            dispatcher.utter_message(text=render.HANDOFF)
             return [SlotSet("fallback_count", 0.0), SlotSet("handoff", True)]
         dispatcher.utter_message(text=render.ASK_REPHRASE)
         return [SlotSet("fallback_count", float(misses))]

@@ -37,7 +37,7 @@ class ProcedureAnswerAction(Action, abc.ABC):
             utter(dispatcher, render.render_topic(pick.procedure, topic, text))
             return [SlotSet("procedure_code", pick.procedure.code), SlotSet("topic", topic)]
         if pick.status == "ambiguous":
-            utter(dispatcher, render.render_choices(pick.options, topic))
+            utter(dispatcher, render.render_choices(pick.options))
         elif pick.status == "unknown":
             utter(dispatcher, render.render_unknown_procedure())
         else:

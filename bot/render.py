@@ -51,11 +51,14 @@ CASE_STATUS_LABELS = {
     "returned": "Đã trả kết quả",
     "overdue": "Quá hạn giải quyết",
 }
+WHERE_ELSE = (
+    f"tra cứu trên Cổng Dịch vụ công quốc gia ({PORTAL_URL}) hoặc hỏi trực tiếp Bộ phận một cửa "
+    "của UBND xã/phường nơi mình cư trú."
+)
 NOT_IN_KB = (
     "Dạ, hiện tôi chưa có thông tin về thủ tục này trong cơ sở dữ liệu nên không dám trả lời "
-    "sai ạ. Anh/chị có thể tra cứu trên Cổng Dịch vụ công quốc gia ({portal}) hoặc hỏi trực tiếp "
-    "Bộ phận một cửa của UBND xã/phường nơi mình cư trú."
-).format(portal=PORTAL_URL)
+    f"sai ạ. Anh/chị có thể {WHERE_ELSE}"
+)
 
 
 @dataclass
@@ -269,7 +272,7 @@ _BODIES = {
 }
 
 
-def render_choices(options: Sequence, topic: str) -> Reply:
+def render_choices(options: Sequence) -> Reply:
     """Ask which of several close procedures the person means."""
     return Reply(
         "Dạ, anh/chị đang hỏi thủ tục nào dưới đây ạ?",
@@ -284,12 +287,17 @@ def render_unknown_procedure() -> Reply:
 def render_which_procedure() -> Reply:
     return Reply(
         "Dạ, anh/chị đang hỏi về thủ tục nào ạ? Anh/chị nhắn giúp tên thủ tục, ví dụ: "
-        "“đăng ký khai sinh”, “cấp lại căn cước”, “đăng ký tạm trú”. " + NOT_IN_KB.replace(
-            "Dạ, hiện tôi chưa có thông tin về thủ tục này trong cơ sở dữ liệu nên không dám trả lời sai ạ. ",
-            "Nếu thủ tục chưa có trong dữ liệu của tôi, ")
+        "“đăng ký khai sinh”, “cấp lại căn cước”, “đăng ký tạm trú”. Nếu thủ tục chưa có trong dữ "
+        f"liệu của tôi, anh/chị có thể {WHERE_ELSE}"
     )
 
 
+HANDOFF = (
+    "Dạ, tôi xin chuyển anh/chị tới cán bộ hỗ trợ. Cán bộ Bộ phận một cửa sẽ xem lại cuộc trò "
+    "chuyện này; anh/chị cũng có thể đến trực tiếp Bộ phận một cửa (Trung tâm phục vụ hành chính "
+    "công) của UBND xã/phường trong giờ hành chính, hoặc dùng mục Hỗ trợ trên Cổng Dịch vụ công "
+    "quốc gia (https://dichvucong.gov.vn)."
+)
 ASK_REPHRASE = (
     "Dạ, tôi chưa hiểu rõ ý anh/chị. Anh/chị nói rõ giúp tôi tên thủ tục và điều cần hỏi (ví dụ: "
     "“làm giấy khai sinh cần giấy tờ gì”, “lệ phí đổi bằng lái xe”), hoặc nhắn mã hồ sơ để tra cứu ạ."

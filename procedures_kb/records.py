@@ -20,12 +20,21 @@ PROCEDURES_DIR = DATA_DIR / "procedures"
 CASES_FILE = DATA_DIR / "cases.yml"
 
 CODE_RE = r"^\d\.\d{6}$"
-CASE_CODE_RE = r"^\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}$"
+# National case code (mã hồ sơ): agency.province-YYMMDD-sequence, e.g. 000.00.04.H51-200221-0001.
+CASE_CODE_PATTERN = r"\d{3}\.\d{2}\.\d{2}\.[A-Z]\d{2}-\d{6}-\d{4}"
+CASE_CODE_RE = rf"^{CASE_CODE_PATTERN}$"
 LEVELS = ("Cấp bộ", "Cấp tỉnh", "Cấp xã", "Cơ quan khác")
 TIME_UNITS = ("giờ", "ngày", "ngày làm việc", "tháng")
 AGENCY_ROLES = ("thực hiện", "có thẩm quyền", "tiếp nhận", "phối hợp", "được ủy quyền")
 
 Text = constr(strip_whitespace=True, min_length=1)
+
+
+def _one_of(value: str, allowed) -> str:
+    """Validator body: the value must be one of a fixed vocabulary."""
+    if value not in allowed:
+        raise ValueError(f"must be one of {', '.join(allowed)}")
+    return value
 
 
 class RecordError(ValueError):
@@ -48,9 +57,7 @@ class AgencyRecord(_Strict):
 
     @validator("role")
     def _role(cls, v: str) -> str:
-        if v not in AGENCY_ROLES:
-            raise ValueError(f"must be one of {', '.join(AGENCY_ROLES)}")
-        return v
+        return _one_of(v, AGENCY_ROLES)
 
 
 class DocumentRecord(_Strict):
@@ -63,9 +70,7 @@ class DocumentRecord(_Strict):
 
     @validator("kind")
     def _kind(cls, v: str) -> str:
-        if v not in ("submit", "present"):
-            raise ValueError("must be 'submit' or 'present'")
-        return v
+        return _one_of(v, ("submit", "present"))
 
     @validator("copies")
     def _some_copy(cls, v: int, values: Dict[str, Any]) -> int:
@@ -86,9 +91,7 @@ class TimeLimitRecord(_Strict):
 
     @validator("unit")
     def _unit(cls, v: str) -> str:
-        if v not in TIME_UNITS:
-            raise ValueError(f"must be one of {', '.join(TIME_UNITS)}")
-        return v
+        return _one_of(v, TIME_UNITS)
 
 
 class FeeRecord(_Strict):
@@ -112,9 +115,9 @@ class ChannelRecord(_Strict):
 
     @validator("channel")
     def _channel(cls, v: str) -> str:
-        if v not in ("in_person", "online", "post"):
-            raise ValueError("must be one of in_person, online, post")
-        return v
+        from procedures_kb.models import CHANNELS
+
+        return _one_of(v, CHANNELS)
 
 
 class LegalBasisRecord(_Strict):
@@ -182,9 +185,7 @@ class CaseRecord(_Strict):
     def _status(cls, v: str) -> str:
         from procedures_kb.models import CASE_STATUSES
 
-        if v not in CASE_STATUSES:
-            raise ValueError(f"must be one of {', '.join(CASE_STATUSES)}")
-        return v
+        return _one_of(v, CASE_STATUSES)
 
 
 def _nfc_tree(value: Any) -> Any:

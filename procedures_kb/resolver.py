@@ -34,8 +34,11 @@ STOPWORDS: FrozenSet[str] = frozenset(
 )
 
 MATCH_THRESHOLD = 0.65  # best score below this: the KB does not know the procedure (tuned on dev)
-AMBIGUITY_MARGIN = 0.06
-UNKNOWN_WORD_WEIGHT = 0.6  # share of the rarest KB word's weight given to an unknown word  # runners-up within this of the best: ask which one
+AMBIGUITY_MARGIN = 0.06  # runners-up within this of the best: ask which one
+UNKNOWN_WORD_WEIGHT = 0.6  # share of the rarest KB word's weight given to an unknown word
+
+# Key under which the NLU pipeline puts a message's resolution (read back by the actions).
+RESOLUTION_KEY = "procedure_resolution"
 
 
 @dataclass(frozen=True)

@@ -18,12 +18,10 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from procedures_kb.resolver import Resolution, resolve_message
+from procedures_kb.query import KBNotBuilt
+from procedures_kb.resolver import RESOLUTION_KEY, Resolution, resolve_message, shared_resolver
 
 logger = logging.getLogger(__name__)
-
-RESOLUTION_KEY = "procedure_resolution"
-
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR, is_trainable=False)
 class ProcedureResolverComponent(GraphComponent):
@@ -41,6 +39,11 @@ class ProcedureResolverComponent(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "ProcedureResolverComponent":
+        # Build the KB index when the model loads, not on the first user's message.
+        try:
+            shared_resolver()
+        except KBNotBuilt as exc:
+            logger.error("%s Procedures will not be recognised until it is built.", exc)
         return cls()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
