@@ -8,8 +8,14 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.context import pick_procedure
+from actions.context import latest_entity, pick_procedure
 from bot import render
+
+
+def requested_page(tracker: Tracker) -> int:
+    """The page of a long list a "Xem thêm" button asked for (1 when none or not a number)."""
+    value = latest_entity(tracker, "page") or "1"
+    return int(value) if value.isdigit() and len(value) < 4 else 1
 
 
 def utter(dispatcher: CollectingDispatcher, reply: render.Reply) -> None:
@@ -34,7 +40,7 @@ class ProcedureAnswerAction(Action, abc.ABC):
         pick = pick_procedure(tracker)
         if pick.status == "procedure":
             text = tracker.latest_message.get("text") or ""
-            utter(dispatcher, render.render_topic(pick.procedure, topic, text))
+            utter(dispatcher, render.render_topic(pick.procedure, topic, text, page=requested_page(tracker)))
             return [SlotSet("procedure_code", pick.procedure.code), SlotSet("topic", topic)]
         if pick.status == "ambiguous":
             utter(dispatcher, render.render_choices(pick.options))

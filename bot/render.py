@@ -26,18 +26,18 @@ TOPIC_INTENTS = {
     "online": "ask_online",
 }
 TOPIC_BUTTON_TITLES = {
-    "overview": "Tổng quan", "documents": "Giấy tờ cần nộp", "fee": "Lệ phí",
+    "overview": "Tổng quan", "documents": "Xem thêm giấy tờ", "fee": "Lệ phí",
     "time": "Thời gian giải quyết", "where": "Nộp ở đâu", "steps": "Các bước thực hiện",
     "conditions": "Điều kiện", "result": "Kết quả nhận được", "legal_basis": "Căn cứ pháp lý",
     "online": "Nộp trực tuyến",
 }
 FOLLOW_UPS = {
-    "overview": ("documents", "fee", "time", "where"),
+    "overview": ("documents", "fee", "time", "where", "legal_basis"),
     "documents": ("fee", "time", "where"),
-    "fee": ("documents", "time", "online"),
+    "fee": ("documents", "time", "online", "legal_basis"),
     "time": ("documents", "fee", "where"),
     "where": ("documents", "online", "steps"),
-    "steps": ("documents", "fee", "time"),
+    "steps": ("documents", "fee", "legal_basis"),
     "conditions": ("documents", "steps", "fee"),
     "result": ("documents", "time", "fee"),
     "legal_basis": ("documents", "fee", "time"),
@@ -169,42 +169,99 @@ def _mentions_district(user_text: str) -> bool:
     return any(w in folded for w in (" huyen ", " quan ", " thi xa ", " cap huyen "))
 
 
-def render_topic(proc: ProcedureView, topic: str, user_text: str = "") -> Reply:
-    """The answer about one aspect of a procedure, with its source and follow-up buttons."""
+def render_topic(proc: ProcedureView, topic: str, user_text: str = "", page: int = 1) -> Reply:
+    """The answer about one aspect of a procedure, with its source and follow-up buttons.
+
+    Long lists (documents, steps, legal bases) come a page at a time, so a chat bubble stays
+    readable; a "Xem thêm" button brings the next page."""
     body = _BODIES[topic](proc, user_text)
-    return Reply(f"{body}\n\n{source_line(proc)}", follow_up_buttons(proc, topic))
+    buttons = follow_up_buttons(proc, topic)
+    if isinstance(body, Paged):
+        pages = body.pages()
+        page = min(max(page, 1), len(pages))
+        text = body.head + ("" if len(pages) == 1 else f" (phần {page}/{len(pages)})") + ":\n" + pages[page - 1]
+        if page < len(pages):
+            more = button(MORE_TITLES[topic], TOPIC_INTENTS[topic], procedure_code=proc.code, page=str(page + 1))
+            buttons = [more, *[b for b in buttons if b["title"] != TOPIC_BUTTON_TITLES[topic]]]
+        body = text + (f"\n{body.tail}" if body.tail and page == len(pages) else "")
+    return Reply(f"{body}\n\n{source_line(proc)}", buttons[:MAX_BUTTONS])
+
+
+MAX_BUTTONS = 5  # Zalo shows at most five buttons under a message
+PAGE_CHARS = 1200  # a page of a long list stays well under a chat bubble's ~2,000 characters
+PAGE_ITEMS = 6
+MORE_TITLES = {"documents": "Xem thêm giấy tờ", "steps": "Xem thêm các bước",
+               "legal_basis": "Xem thêm căn cứ pháp lý"}
+
+
+@dataclass
+class Paged:
+    """A list answer: a heading, numbered lines cut into pages, and a closing line."""
+
+    head: str
+    lines: List[str]
+    tail: str = ""
+
+    def pages(self) -> List[str]:
+        pages: List[List[str]] = [[]]
+        size = 0
+        for line in self.lines:
+            if pages[-1] and (size + len(line) > PAGE_CHARS or len(pages[-1]) >= PAGE_ITEMS):
+                pages.append([])
+                size = 0
+            pages[-1].append(line)
+            size += len(line)
+        return ["\n".join(p) for p in pages]
+
+
+def _ask_agency(proc: ProcedureView) -> str:
+    """Where to ask when the KB has no value: the procedure's agency, else the one-stop office."""
+    agencies = _agencies(proc)
+    who = agencies[0] if agencies else "Bộ phận một cửa nơi nộp hồ sơ"
+    return f"anh/chị vui lòng hỏi {who} hoặc xem trang thủ tục {proc.source_url}"
 
 
 def _overview(proc: ProcedureView, user_text: str) -> str:
+    """The short answer: what, where, how long, how much; the details are behind buttons."""
     lines = [f"Thủ tục {proc.name} (mã {proc.code}, lĩnh vực {proc.field})."]
     if proc.summary:
         lines.append(proc.summary)
-    lines.append(f"Cấp thực hiện: {', '.join(proc.levels)}. Cơ quan: {'; '.join(_agencies(proc))}.")
+    agencies = _agencies(proc)
+    lines.append(f"Cấp thực hiện: {', '.join(proc.levels)}."
+                 + (f" Cơ quan: {'; '.join(agencies)}." if agencies else ""))
     main = proc.channel("in_person") or (proc.channels[0] if proc.channels else None)
     if main:
         lines.append(f"Thời hạn ({CHANNEL_LABELS[main.channel].lower()}): {_channel_time(main)}.")
         lines.append(f"Phí, lệ phí ({CHANNEL_LABELS[main.channel].lower()}): {_channel_fees(main)}.")
-    lines.append(f"Hồ sơ gồm {len(proc.documents)} loại giấy tờ; bấm nút bên dưới để xem chi tiết.")
+    else:
+        lines.append(f"Cổng Dịch vụ công chưa ghi thời hạn và phí, lệ phí; {_ask_agency(proc)}.")
+    if proc.documents:
+        lines.append(f"Hồ sơ gồm {len(proc.documents)} loại giấy tờ; bấm nút bên dưới để xem chi tiết.")
     return "\n".join(lines)
 
 
-def _documents(proc: ProcedureView, user_text: str) -> str:
+def _documents(proc: ProcedureView, user_text: str):
+    if not proc.documents:
+        return f"Cổng Dịch vụ công chưa ghi thành phần hồ sơ của thủ tục {proc.name}; {_ask_agency(proc)}."
     submit = [d for d in proc.documents if d.kind == "submit"]
     present = [d for d in proc.documents if d.kind == "present"]
-    lines = [f"Hồ sơ thủ tục {proc.name} gồm:"]
-    lines += [_document_line(i, d) for i, d in enumerate(submit, 1)]
+    lines = [_document_line(i, d) for i, d in enumerate(submit, 1)]
     if present:
         lines.append("Giấy tờ cần xuất trình (mang theo để cán bộ đối chiếu):")
         lines += [_document_line(i, d) for i, d in enumerate(present, 1)]
-    return "\n".join(lines)
+    return Paged(f"Hồ sơ thủ tục {proc.name} gồm", lines)
 
 
 def _fee(proc: ProcedureView, user_text: str) -> str:
+    if not proc.channels:
+        return f"Cổng Dịch vụ công chưa ghi phí, lệ phí của thủ tục {proc.name}; {_ask_agency(proc)}."
     return "\n".join([f"Phí, lệ phí thủ tục {proc.name} theo từng hình thức nộp:",
                       *_per_channel(proc, _channel_fees)])
 
 
 def _time(proc: ProcedureView, user_text: str) -> str:
+    if not proc.channels:
+        return f"Cổng Dịch vụ công chưa ghi thời hạn giải quyết thủ tục {proc.name}; {_ask_agency(proc)}."
     return "\n".join([f"Thời hạn giải quyết thủ tục {proc.name}:",
                       *_per_channel(proc, _channel_time)])
 
@@ -213,8 +270,12 @@ def _where(proc: ProcedureView, user_text: str) -> str:
     lines = [f"Thủ tục {proc.name} do {', '.join(proc.levels).lower()} thực hiện."]
     for role, name in proc.agencies:
         lines.append(f"• Cơ quan {role}: {name}")
+    if not proc.agencies:
+        lines.append("Cổng Dịch vụ công chưa ghi tên cơ quan cụ thể; anh/chị nộp tại Bộ phận một cửa "
+                     "của cấp thực hiện nêu trên.")
     ways = ", ".join(CHANNEL_LABELS[c.channel].lower() for c in proc.channels)
-    lines.append(f"Hình thức nộp: {ways}.")
+    if ways:
+        lines.append(f"Hình thức nộp: {ways}.")
     if _mentions_district(user_text):
         lines.append(
             "Lưu ý: từ ngày 01/7/2025 chính quyền địa phương chỉ còn hai cấp (tỉnh và xã), không còn "
@@ -223,9 +284,11 @@ def _where(proc: ProcedureView, user_text: str) -> str:
     return "\n".join(lines)
 
 
-def _steps(proc: ProcedureView, user_text: str) -> str:
-    return "\n".join([f"Các bước thực hiện thủ tục {proc.name}:",
-                      *(f"{i}. {s}" for i, s in enumerate(proc.steps, 1))])
+def _steps(proc: ProcedureView, user_text: str):
+    if not proc.steps:
+        return f"Cổng Dịch vụ công chưa ghi các bước của thủ tục {proc.name}; {_ask_agency(proc)}."
+    return Paged(f"Các bước thực hiện thủ tục {proc.name}",
+                 [f"{i}. {s}" for i, s in enumerate(proc.steps, 1)])
 
 
 def _conditions(proc: ProcedureView, user_text: str) -> str:
@@ -244,10 +307,11 @@ def _result(proc: ProcedureView, user_text: str) -> str:
     return f"Kết quả của thủ tục {proc.name}: {proc.result or 'Cổng Dịch vụ công chưa ghi rõ.'}"
 
 
-def _legal_basis(proc: ProcedureView, user_text: str) -> str:
-    lines = [f"Căn cứ pháp lý của thủ tục {proc.name}:"]
-    lines += [f"• {b.number}" + (f" – {b.title}" if b.title else "") for b in proc.legal_bases]
-    return "\n".join(lines)
+def _legal_basis(proc: ProcedureView, user_text: str):
+    if not proc.legal_bases:
+        return f"Cổng Dịch vụ công chưa ghi căn cứ pháp lý của thủ tục {proc.name}; {_ask_agency(proc)}."
+    return Paged(f"Căn cứ pháp lý của thủ tục {proc.name}",
+                 [f"• {b.number}" + (f" – {b.title}" if b.title else "") for b in proc.legal_bases])
 
 
 def _online(proc: ProcedureView, user_text: str) -> str:

@@ -10,7 +10,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from pathlib import Path
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+import yaml
 
 # A "syllable" is a run of letters/digits (combining marks included, so NFD input is not cut
 # inside a letter); dots, dashes and slashes inside keep codes like 000.00.04.H51-200221-0001
@@ -99,11 +102,54 @@ def syllables(text: str) -> List[str]:
     return SYLLABLE_RE.findall(text)
 
 
+COLLOQUIAL_FILE = Path(__file__).with_name("colloquial.yml")
+
+
+@lru_cache(maxsize=1)
+def _colloquial() -> Tuple[Optional[re.Pattern], Dict[str, str], Optional[re.Pattern], Dict[str, str]]:
+    """Everyday phrases → official words (bot/colloquial.yml), as an accented and a folded table."""
+    accented: Dict[str, str] = {}
+    folded: Dict[str, str] = {}
+    if COLLOQUIAL_FILE.exists():
+        data = yaml.safe_load(COLLOQUIAL_FILE.read_text(encoding="utf-8")) or {}
+        for term in data.get("terms", []):
+            official = nfc(term["official"]).lower()
+            for say in term["say"]:
+                say = nfc(say).lower().strip()
+                accented.setdefault(say, official)
+                folded.setdefault(" ".join(syllables(fold(say))), official)
+
+    def pattern(table: Dict[str, str]) -> Optional[re.Pattern]:
+        if not table:
+            return None
+        keys = sorted(table, key=len, reverse=True)
+        return re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)")
+
+    return pattern(accented), accented, pattern(folded), folded
+
+
+def expand_colloquial(text: str) -> str:
+    """Insert the official words after each everyday phrase ('sang tên sổ đỏ' → 'sang tên …
+    sổ đỏ giấy chứng nhận quyền sử dụng đất'), so a question meets the portal's names. Accented
+    phrases are matched on accented text only: folded, 'sổ đỏ' would also catch 'sơ đồ'."""
+    acc_re, acc, fold_re, folded = _colloquial()
+    lowered = nfc(text).lower()
+    if is_unaccented(lowered):
+        lowered = " ".join(syllables(lowered))
+        table, regex = folded, fold_re
+    else:
+        table, regex = acc, acc_re
+    if regex is None:
+        return lowered
+    return regex.sub(lambda m: f"{m.group(1)} {table[m.group(1)]}", lowered)
+
+
 @lru_cache(maxsize=16384)
 def match_key(text: str) -> str:
-    """The key user text and KB names are compared on: NFC, folded, abbreviations expanded,
-    punctuation dropped, single spaces. 'Làm GKS cho bé?' → 'lam giay khai sinh cho be'."""
-    folded = fold(nfc(text))
+    """The key user text and KB names are compared on: NFC, everyday phrases completed with
+    official words, folded, abbreviations expanded, punctuation dropped, single spaces.
+    'Làm GKS cho bé?' → 'lam giay khai sinh cho be'."""
+    folded = fold(expand_colloquial(text))
     return expand_abbreviations(" ".join(syllables(folded)))
 
 
@@ -214,4 +260,46 @@ def unique(items: Iterable[str]) -> List[str]:
         if item and item not in seen:
             seen.add(item)
             out.append(item)
+    return out
+
+
+def compound_keys(texts: Iterable[str]) -> frozenset:
+    """Multi-syllable words of accented texts as underthesea segments them, folded
+    ('Đăng ký khai sinh' → {('dang', 'ky'), ('khai', 'sinh')}): the lexicon `join_compounds`
+    uses to segment text that underthesea cannot (unaccented questions, long document lists)."""
+    found = set()
+    for text in texts:
+        if is_unaccented(text):
+            continue
+        for word in segment(text):
+            parts = tuple(word.key.split("_"))
+            if len(parts) > 1:
+                found.add(parts)
+    return frozenset(found)
+
+
+def join_compounds(tokens: Sequence[str], lexicon: frozenset, max_len: int = 4) -> List[str]:
+    """Greedy longest-match of folded syllables against a compound lexicon: the compounds found,
+    joined with '_' ('dang ky khai sinh' → ['dang_ky', 'khai_sinh'])."""
+    out: List[str] = []
+    i = 0
+    while i < len(tokens):
+        for n in range(min(max_len, len(tokens) - i), 1, -1):
+            if tuple(tokens[i:i + n]) in lexicon:
+                out.append("_".join(tokens[i:i + n]))
+                i += n
+                break
+        else:
+            i += 1
+    return out
+
+
+def syllable_keys(text: str) -> List[Tuple[str, int, int]]:
+    """Folded, abbreviation-expanded tokens of a text, each with the span of the syllable it
+    came from ('Làm GKS' → [('lam', 0, 3), ('giay', 4, 7), ('khai', 4, 7), ('sinh', 4, 7)]):
+    for matchers that must point back into the original message."""
+    out: List[Tuple[str, int, int]] = []
+    for m in SYLLABLE_RE.finditer(text or ""):
+        for token in expand_abbreviations(fold(nfc(m.group()))).split():
+            out.append((token, m.start(), m.end()))
     return out

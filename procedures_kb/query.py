@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+from collections import defaultdict
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Tuple
@@ -16,7 +17,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, selectinload
 
 from procedures_kb import database_url
-from procedures_kb.models import Case, Channel, Meta, Procedure
+from bot.text import unique
+from procedures_kb.models import Agency, Alias, Case, Channel, Document, Meta, Procedure
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,8 @@ class ProcedureEntry:
     alias_keys: Tuple[str, ...]  # bot.text.match_key of each alias
     field: str
     levels: Tuple[str, ...]
+    documents: Tuple[str, ...] = ()  # document names, weaker evidence than the names
+    agencies: Tuple[str, ...] = ()  # agency names ("Công an cấp xã"), used to tell siblings apart
 
 
 @dataclass(frozen=True)
@@ -173,20 +177,38 @@ class KnowledgeBase:
         return view
 
     def entries(self) -> List[ProcedureEntry]:
-        """Every procedure's names and aliases, for the resolver's index."""
-        stmt = select(Procedure).options(selectinload(Procedure.aliases)).order_by(Procedure.code)
+        """Every procedure's names, aliases, documents and agencies, for the resolver's index.
+
+        Read with four flat queries (not the ORM graph): the full portal KB has ~40,000 rows.
+        """
         with self._session() as session:
-            return [
-                ProcedureEntry(
-                    code=p.code,
-                    name=p.name,
-                    aliases=tuple(a.text for a in p.aliases),
-                    alias_keys=tuple(a.key for a in p.aliases),
-                    field=p.field,
-                    levels=tuple(x.strip() for x in p.levels.split(";") if x.strip()),
-                )
-                for p in session.execute(stmt).scalars()
-            ]
+            procs = session.execute(
+                select(Procedure.id, Procedure.code, Procedure.name, Procedure.field, Procedure.levels)
+                .order_by(Procedure.code)
+            ).all()
+            children: Dict[str, Dict[int, List[Tuple[str, ...]]]] = {}
+            for label, stmt in (
+                ("aliases", select(Alias.procedure_id, Alias.text, Alias.key).order_by(Alias.id)),
+                ("documents", select(Document.procedure_id, Document.name).order_by(Document.position)),
+                ("agencies", select(Agency.procedure_id, Agency.name).order_by(Agency.id)),
+            ):
+                grouped: Dict[int, List[Tuple[str, ...]]] = defaultdict(list)
+                for row in session.execute(stmt):
+                    grouped[row[0]].append(tuple(row[1:]))
+                children[label] = grouped
+        return [
+            ProcedureEntry(
+                code=code,
+                name=name,
+                aliases=tuple(a[0] for a in children["aliases"][pid]),
+                alias_keys=tuple(a[1] for a in children["aliases"][pid]),
+                field=field,
+                levels=tuple(x.strip() for x in levels.split(";") if x.strip()),
+                documents=tuple(d[0] for d in children["documents"][pid]),
+                agencies=tuple(unique(a[0] for a in children["agencies"][pid])),
+            )
+            for pid, code, name, field, levels in procs
+        ]
 
     def find_case(self, code: str) -> Optional[CaseView]:
         """The case with exactly this code (parameterised query; nothing else is revealed)."""

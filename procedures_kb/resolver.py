@@ -1,27 +1,37 @@
-"""Procedure resolution: from a person's words to KB procedures with scores.
+"""Procedure resolution: from a person's words to KB procedures with calibrated scores.
 
-One module, used by the Rasa pipeline (bot.nlu.procedure_resolver) and by the actions, so the
-server, `python -m bot ask` and the tests all decide the same way.
+One module, used by the Rasa pipeline (bot.nlu.procedure_resolver), the actions, `python -m bot
+ask` and the benchmark, so they all decide the same way. Two stages:
 
-Scoring, per procedure, on accent-folded, abbreviation-expanded keys (bot.text.match_key):
-- recall: how much of the best alias (IDF-weighted words) the question contains, words matched
-  exactly or, for longer words, with a rapidfuzz typo tolerance;
-- precision: how much of the question's KB vocabulary belongs to this procedure, which tells
-  siblings apart ("cấp lại căn cước" vs "cấp căn cước");
-- contiguity: rapidfuzz partial_ratio of the alias inside the question.
-A clear winner is a `match`; close runners-up make it `ambiguous` (ask with buttons); a low best
-score is `none` (the KB does not know it).
+1. Retrieval, BM25F over every procedure's names and aliases (strong), field, agencies and
+   document names (weak). Terms are accent-folded, abbreviation-expanded syllables plus the
+   compound words underthesea finds in the KB's names (`bot.text.compound_keys`), so "đăng ký"
+   and "dang ky" meet on the same compound `dang_ky`.
+2. Re-ranking of the best candidates on features of how well the question and a name fit:
+   recall of the name, word order, rapidfuzz contiguity, how much of the question the name (and
+   the whole record) explains, BM25 relative to the best, and cue words for siblings (level and
+   agency words, "bị mất" → cấp lại). A logistic model turns the features into a probability that
+   the candidate is the procedure meant; its weights are fitted on a tuning set of questions
+   (tests/data/tune, never the dev set) by `python -m tests.calibrate_resolver`.
+
+A probable winner is a `match`; close runners-up make it `ambiguous` (the person picks among the
+top three); a low best probability is `none` (the KB does not know the procedure).
 """
 from __future__ import annotations
 
+import json
 import math
+import re
+import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
+import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.text import match_key
+from bot.text import compound_keys, join_compounds, match_key, nfc
 from procedures_kb.query import KnowledgeBase, ProcedureEntry, shared_kb
 
 # Words of questions, not of procedure names: they must not make a procedure look relevant.
@@ -33,19 +43,47 @@ STOPWORDS: FrozenSet[str] = frozenset(
     le phi lau nop dau mat tien gian thoi huong dan buoc truc tuyen online quy trinh""".split()
 )
 
-MATCH_THRESHOLD = 0.65  # best score below this: the KB does not know the procedure (tuned on dev)
-AMBIGUITY_MARGIN = 0.06  # runners-up within this of the best: ask which one
-UNKNOWN_WORD_WEIGHT = 0.6  # share of the rarest KB word's weight given to an unknown word
+# BM25F: how much a term in each part of a record counts, relative to the names.
+FIELD_WEIGHTS = {"name": 1.0, "field": 0.3, "agency": 0.3, "document": 0.12}
+K1, B = 1.2, 0.75
+RERANK_DEPTH = 30  # candidates re-ranked after retrieval
+MAX_TYPO_FIXES = 6  # unknown words per question looked up for a typo (bounds the cost)
+
+MATCH_THRESHOLD = 0.5  # best probability below this: the KB does not know the procedure
+AMBIGUITY_RATIO = 0.6  # runner-up probability at least this share of the best: ask which one
+OPTION_FLOOR = 0.25  # a button is offered for a runner-up at least this share of the best
 
 # Key under which the NLU pipeline puts a message's resolution (read back by the actions).
 RESOLUTION_KEY = "procedure_resolution"
+WEIGHTS_FILE = Path(__file__).with_name("resolver_weights.json")
+
+# Level words: a question naming a level prefers the sibling carried out there. Accented forms are
+# searched in the NFC lower-case question, folded ones in the folded question ("sở" folds to "so",
+# which is also "số"/"sổ", so it only counts when written with its accent).
+LEVEL_CUES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
+    "Cấp xã": (("ủy ban xã", "ubnd xã", "ubnd phường", "phường", "thị trấn", "huyện", "quận"),
+               ("cap xa", "ubnd xa", "uy ban nhan dan xa", "o xa", "tai xa", "len xa", "ra xa",
+                "ubnd phuong", "o phuong", "tai phuong", "cap huyen")),
+    "Cấp tỉnh": (("sở", "tỉnh", "thành phố trực thuộc"), ("cap tinh", "ubnd tinh", "o tinh", "so tu phap",
+                 "so xay dung", "so tai chinh", "so nong nghiep")),
+    "Cấp bộ": (("bộ", "cục", "trung ương", "tổng cục"), ("cap bo", "trung uong", "cap trung uong")),
+}
+# Sibling cues: question phrases (folded) that favour names containing one of the name phrases.
+SIBLING_CUES: Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], ...] = (
+    (("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "cap lai"),
+     ("cap lai",)),
+    (("het han", "doi sang", "doi moi", "cap doi", "doi lai"), ("cap doi", "doi", "gia han")),
+    (("gia han",), ("gia han",)),
+    (("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh"), ("dieu chinh", "cai chinh", "thay doi")),
+)
+AGENCY_CUES = ("cong an", "ngan hang", "hai quan", "thue", "kho bac", "toa an")
 
 
 @dataclass(frozen=True)
 class Candidate:
     code: str
     name: str
-    score: float
+    score: float  # probability that this is the procedure meant (calibrated on the tuning set)
 
     def as_dict(self) -> Dict[str, object]:
         return {"code": self.code, "name": self.name, "score": round(self.score, 4)}
@@ -62,118 +100,259 @@ class Resolution:
 
     @property
     def options(self) -> Tuple[Candidate, ...]:
-        """The candidates worth offering as buttons when the status is `ambiguous`."""
+        """The candidates offered as buttons when the status is `ambiguous` (at most three)."""
         if not self.candidates:
             return ()
         top = self.candidates[0].score
-        return tuple(c for c in self.candidates[:3] if top - c.score <= AMBIGUITY_MARGIN * 2)
+        return tuple(c for c in self.candidates[:3] if c.score >= top * OPTION_FLOOR)
 
     def as_dict(self) -> Dict[str, object]:
         return {"status": self.status, "candidates": [c.as_dict() for c in self.candidates]}
+
+
+# Features of a (question, candidate) pair, in the order of the weights file.
+FEATURES = ("recall", "order", "contiguity", "precision_name", "precision_all", "bm25_rel",
+            "level_cue", "sibling_cue", "agency_cue", "unknown_share")
+DEFAULT_WEIGHTS = {
+    "bias": -7.0, "recall": 3.5, "order": 1.0, "contiguity": 1.5, "precision_name": 4.0,
+    "precision_all": 1.0, "bm25_rel": 2.0, "level_cue": 1.0, "sibling_cue": 1.0,
+    "agency_cue": 0.8, "unknown_share": -2.0,
+}
+
+
+def load_weights(path: Path = WEIGHTS_FILE) -> Dict[str, float]:
+    """The fitted model: feature weights plus `threshold` and `ambiguity_ratio`, or hand-set
+    defaults when no fit was written yet."""
+    weights = dict(DEFAULT_WEIGHTS, threshold=MATCH_THRESHOLD, ambiguity_ratio=AMBIGUITY_RATIO)
+    if path.exists():
+        data = json.loads(path.read_text(encoding="utf-8"))
+        weights.update({k: float(v) for k, v in data["weights"].items()})
+        weights["threshold"] = float(data.get("threshold", MATCH_THRESHOLD))
+        weights["ambiguity_ratio"] = float(data.get("ambiguity_ratio", AMBIGUITY_RATIO))
+    return weights
 
 
 @dataclass
 class _Alias:
     key: str
     tokens: Tuple[str, ...]
-    weight: float  # sum of IDF of its tokens
+    weight: float  # sum of the IDF of its tokens
+
+
+@dataclass
+class Query:
+    """A question prepared once for scoring against every candidate."""
+
+    text: str  # NFC lower-case
+    key: str  # folded, typo-corrected tokens joined by spaces
+    tokens: Tuple[str, ...]
+    terms: Tuple[str, ...]  # retrieval terms: content syllables and compounds
+    content: Tuple[str, ...]  # known content words
+    unknown: Tuple[str, ...]  # content words the KB has never seen
+    bigrams: FrozenSet[Tuple[str, str]]
+    levels: FrozenSet[str]
+    sibling_phrases: Tuple[str, ...]
+    agency_words: Tuple[str, ...]
 
 
 class ProcedureResolver:
-    """An in-memory index over every procedure's names and aliases."""
+    """An in-memory index over every procedure of the KB."""
 
-    def __init__(self, entries: Sequence[ProcedureEntry]):
-        self.entries = {e.code: e for e in entries}
-        self._aliases: Dict[str, List[_Alias]] = {}
-        self._vocab: Dict[str, FrozenSet[str]] = {}
+    def __init__(self, entries: Sequence[ProcedureEntry], weights: Optional[Dict[str, float]] = None):
+        self.entries: List[ProcedureEntry] = list(entries)
+        self.by_code = {e.code: i for i, e in enumerate(self.entries)}
+        self.weights = weights or load_weights()
+        self.lexicon = compound_keys(t for e in self.entries for t in e.aliases)
+        n = len(self.entries)
+
+        field_terms: Dict[str, List[Counter]] = {f: [] for f in FIELD_WEIGHTS}
+        self._name_vocab: List[FrozenSet[str]] = []
+        self._all_vocab: List[FrozenSet[str]] = []
+        self._agency_key: List[str] = []
+        for e in self.entries:
+            name_tokens = [t for k in dict.fromkeys(e.alias_keys) for t in k.split()]
+            parts = {
+                "name": self._terms(name_tokens),
+                "field": self._terms(match_key(e.field).split()),
+                "agency": self._terms(match_key(" ; ".join(e.agencies)).split()),
+                "document": self._terms(match_key(" ; ".join(e.documents)).split()),
+            }
+            for f, terms in parts.items():
+                field_terms[f].append(Counter(terms))
+            self._name_vocab.append(frozenset(name_tokens))
+            self._all_vocab.append(frozenset(t for terms in parts.values() for t in terms if "_" not in t))
+            self._agency_key.append(" ".join(match_key(a) for a in e.agencies) + " " + " ".join(e.alias_keys))
+
         doc_freq: Counter = Counter()
-        for e in entries:
-            words = {t for key in e.alias_keys for t in key.split()}
-            self._vocab[e.code] = frozenset(words)
-            doc_freq.update(words)
-        n = max(len(entries), 1)
+        for i in range(n):
+            doc_freq.update({t for f in FIELD_WEIGHTS for t in field_terms[f][i]})
         self.idf: Dict[str, float] = {
-            t: math.log(1 + n / df) for t, df in doc_freq.items()
+            t: math.log(1 + (n - df + 0.5) / (df + 0.5)) for t, df in doc_freq.items()
         }
-        self._all_words = sorted(self.idf)
         self._max_idf = max(self.idf.values(), default=1.0)
-        for e in entries:
-            self._aliases[e.code] = [
-                _Alias(k, tuple(k.split()), sum(self._w(t) for t in k.split()))
-                for k in dict.fromkeys(e.alias_keys) if k
-            ]
-        self._word_index: Dict[str, List[str]] = defaultdict(list)
-        for code, words in self._vocab.items():
-            for w in words:
-                self._word_index[w].append(code)
+        # Postings: for each term, the procedures holding it and its full BM25F contribution.
+        avg_len = {f: max(sum(sum(c.values()) for c in field_terms[f]) / max(n, 1), 1.0)
+                   for f in FIELD_WEIGHTS}
+        acc: Dict[str, Dict[int, float]] = defaultdict(dict)
+        for f, weight in FIELD_WEIGHTS.items():
+            for i, counts in enumerate(field_terms[f]):
+                norm = 1 - B + B * sum(counts.values()) / avg_len[f]
+                for t, tf in counts.items():
+                    acc[t][i] = acc[t].get(i, 0.0) + weight * tf / norm
+        self._postings: Dict[str, Tuple[np.ndarray, np.ndarray]] = {}
+        for t, docs in acc.items():
+            idx = np.fromiter(docs.keys(), dtype=np.int32, count=len(docs))
+            tf = np.fromiter(docs.values(), dtype=np.float64, count=len(docs))
+            self._postings[t] = (idx, self.idf[t] * tf * (K1 + 1) / (tf + K1))
+        self._aliases: List[List[_Alias]] = [
+            [_Alias(k, tuple(k.split()), sum(self._w(t) for t in k.split()))
+             for k in dict.fromkeys(e.alias_keys) if k]
+            for e in self.entries
+        ]
+        self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> "ProcedureResolver":
         return cls(kb.entries())
 
+    # -- text preparation ------------------------------------------------------------------
+
+    def _terms(self, tokens: Sequence[str]) -> List[str]:
+        """Retrieval terms of folded tokens: content syllables plus the compounds they form."""
+        content = [t for t in tokens if t not in STOPWORDS]
+        return content + join_compounds(tokens, self.lexicon)
+
     def _w(self, token: str) -> float:
         base = self.idf.get(token, 1.0)
         return base * (0.25 if token in STOPWORDS else 1.0)
 
-    def _normalise_tokens(self, tokens: Iterable[str]) -> Tuple[str, ...]:
-        """Map each question word to a KB word when it is a likely typo of one (khai sihn)."""
-        out = []
+    def _fix_typos(self, tokens: Sequence[str]) -> Tuple[str, ...]:
+        """Map a question word to a KB word when it is a likely typo of one (khai sihn)."""
+        out, fixes = [], 0
         for t in tokens:
-            if t in self.idf or t in STOPWORDS or len(t) < 4 or t.isdigit():
+            if (t in self.idf or t in STOPWORDS or len(t) < 4 or t.isdigit() or fixes >= MAX_TYPO_FIXES):
                 out.append(t)
                 continue
-            hit = process.extractOne(t, self._all_words, scorer=fuzz.ratio, score_cutoff=80)
+            fixes += 1
+            hit = process.extractOne(t, self._words, scorer=fuzz.ratio, score_cutoff=75)
             out.append(hit[0] if hit else t)
         return tuple(out)
 
-    def score_all(self, text: str) -> List[Candidate]:
-        """Every procedure that shares a word with the question, best first."""
-        key = match_key(text)
-        tokens = self._normalise_tokens(key.split())
-        if not tokens:
+    def prepare(self, text: str) -> Query:
+        lowered = nfc(text).lower()
+        tokens = self._fix_typos(match_key(text).split())
+        key = " ".join(tokens)
+        padded = f" {key} "
+        content = tuple(t for t in dict.fromkeys(tokens) if t in self.idf and t not in STOPWORDS)
+        # Words the KB has never seen ("karaoke", "bhyt") are evidence of a procedure it does not
+        # know: they weigh against every candidate.
+        unknown = tuple(t for t in dict.fromkeys(tokens)
+                        if t not in self.idf and t not in STOPWORDS and len(t) > 2 and not t.isdigit())
+        levels = frozenset(
+            level for level, (accented, folded) in LEVEL_CUES.items()
+            if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lowered) for w in accented)
+            or any(f" {w} " in padded for w in folded)
+        )
+        sibling = tuple(p for cues, phrases in SIBLING_CUES if any(f" {c} " in padded for c in cues)
+                        for p in phrases)
+        return Query(
+            text=lowered, key=key, tokens=tokens, terms=tuple(dict.fromkeys(self._terms(tokens))),
+            content=content, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
+            levels=levels, sibling_phrases=sibling,
+            agency_words=tuple(a for a in AGENCY_CUES if f" {a} " in padded),
+        )
+
+    # -- scoring ---------------------------------------------------------------------------
+
+    def bm25(self, query: Query) -> np.ndarray:
+        scores = np.zeros(len(self.entries))
+        for t in query.terms:
+            posting = self._postings.get(t)
+            if posting is not None:
+                scores[posting[0]] += posting[1]
+        return scores
+
+    def features(self, query: Query, i: int, bm25_rel: float) -> Dict[str, float]:
+        """How well candidate i fits the question, each feature in [0, 1] (cues in [-1, 1])."""
+        qset = set(query.tokens)
+        content_weight = (sum(self._w(t) for t in query.content)
+                          + 0.6 * self._max_idf * len(query.unknown))
+        recall = order = contiguity = 0.0
+        best_alias = ""
+        for alias in self._aliases[i]:
+            if not alias.weight:
+                continue
+            r = sum(self._w(t) for t in alias.tokens if t in qset) / alias.weight
+            if r <= 0:
+                continue
+            pairs = list(zip(alias.tokens, alias.tokens[1:]))
+            o = sum(p in query.bigrams for p in pairs) / len(pairs) if pairs else r
+            c = fuzz.partial_ratio(alias.key, query.key) / 100.0 if alias.key else 0.0
+            if r + o + c > recall + order + contiguity:
+                recall, order, contiguity, best_alias = r, o, c, alias.key
+        name_vocab, all_vocab = self._name_vocab[i], self._all_vocab[i]
+        precision_name = (sum(self._w(t) for t in query.content if t in name_vocab) / content_weight
+                          if content_weight else 0.0)
+        precision_all = (sum(self._w(t) for t in query.content if t in all_vocab) / content_weight
+                         if content_weight else 0.0)
+        entry = self.entries[i]
+        level_cue = 0.0
+        if query.levels:
+            level_cue = 1.0 if query.levels & set(entry.levels) else -1.0
+        sibling_cue = 0.0
+        if query.sibling_phrases:
+            names = " ".join(self._aliases_keys(i))
+            sibling_cue = 1.0 if any(p in names for p in query.sibling_phrases) else -0.5
+        agency_cue = 0.0
+        if query.agency_words:
+            agency_cue = 1.0 if any(a in self._agency_key[i] for a in query.agency_words) else -0.5
+        n_words = len(query.content) + len(query.unknown)
+        return {
+            "recall": recall, "order": order, "contiguity": contiguity,
+            "precision_name": precision_name, "precision_all": precision_all, "bm25_rel": bm25_rel,
+            "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
+            "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
+        }
+
+    def _aliases_keys(self, i: int) -> List[str]:
+        return [a.key for a in self._aliases[i]]
+
+    def _probability(self, feats: Dict[str, float]) -> float:
+        z = self.weights["bias"] + sum(self.weights[k] * feats[k] for k in FEATURES)
+        return 1.0 / (1.0 + math.exp(-z))
+
+    def candidates(self, text: str, depth: int = RERANK_DEPTH) -> List[Tuple[int, Dict[str, float]]]:
+        """The retrieved candidates of a question with their features (best BM25 first)."""
+        query = self.prepare(text)
+        if not query.terms:
             return []
-        qkey = " ".join(tokens)
-        qset = set(tokens)
-        # Bigrams let word order count: "khai sinh" is not "sinh ... khai".
-        qbigrams = set(zip(tokens, tokens[1:]))
-        content = [t for t in qset if t in self.idf and t not in STOPWORDS]
-        # Words the KB has never seen ("karaoke", "bhxh") are evidence of a procedure it does not
-        # know: they weigh in the precision denominator but can match no procedure.
-        unknown = [t for t in qset if t not in self.idf and t not in STOPWORDS and len(t) > 2
-                   and not t.isdigit()]
-        content_weight = sum(self._w(t) for t in content) + UNKNOWN_WORD_WEIGHT * self._max_idf * len(unknown)
-        touched = {code for t in qset for code in self._word_index.get(t, ())}
-        results = []
-        for code in touched:
-            entry = self.entries[code]
-            vocab = self._vocab[code]
-            precision = (
-                sum(self._w(t) for t in content if t in vocab) / content_weight if content_weight else 0.0
-            )
-            best = 0.0
-            for alias in self._aliases[code]:
-                if not alias.weight:
-                    continue
-                got = sum(self._w(t) for t in alias.tokens if t in qset)
-                recall = got / alias.weight
-                if recall == 0:
-                    continue
-                pairs = list(zip(alias.tokens, alias.tokens[1:]))
-                order = sum(p in qbigrams for p in pairs) / len(pairs) if pairs else recall
-                contiguity = fuzz.partial_ratio(alias.key, qkey) / 100.0
-                score = 0.45 * recall + 0.15 * order + 0.15 * contiguity + 0.25 * precision
-                best = max(best, score)
-            if best > 0:
-                results.append(Candidate(code, entry.name, best))
-        results.sort(key=lambda c: (-c.score, c.code))
-        return results
+        scores = self.bm25(query)
+        top = float(scores.max()) if len(scores) else 0.0
+        if top <= 0:
+            return []
+        k = min(depth, int((scores > 0).sum()))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(int(i), self.features(query, int(i), float(scores[i]) / top)) for i in best]
+
+    def score_all(self, text: str) -> List[Candidate]:
+        """The retrieved procedures with their probabilities, most probable first."""
+        scored = [
+            Candidate(self.entries[i].code, self.entries[i].name, self._probability(f))
+            for i, f in self.candidates(text)
+        ]
+        scored.sort(key=lambda c: (-c.score, c.code))
+        return scored
 
     def resolve(self, text: str, limit: int = 5) -> Resolution:
         """Decide: one clear procedure, a few close ones, or none the KB knows."""
-        scored = self.score_all(text)[:limit]
-        if not scored or scored[0].score < MATCH_THRESHOLD:
+        return self.decide(self.score_all(text)[:limit])
+
+    def decide(self, scored: Sequence[Candidate]) -> Resolution:
+        scored = tuple(scored)
+        if not scored or scored[0].score < self.weights["threshold"]:
             return Resolution("none", tuple(scored))
-        if len(scored) > 1 and scored[0].score - scored[1].score < AMBIGUITY_MARGIN:
+        if len(scored) > 1 and scored[1].score >= scored[0].score * self.weights["ambiguity_ratio"]:
             return Resolution("ambiguous", tuple(scored))
         return Resolution("match", tuple(scored))
 
@@ -181,14 +360,16 @@ class ProcedureResolver:
 MAX_QUESTION_CHARS = 1000  # a 5,000-character message is resolved on its first part
 
 _shared: Dict[str, ProcedureResolver] = {}
+_shared_lock = threading.Lock()
 
 
 def shared_resolver(kb: Optional[KnowledgeBase] = None) -> ProcedureResolver:
     """One resolver per KB per process, built on first use."""
     kb = kb or shared_kb()
-    if kb.url not in _shared:
-        _shared[kb.url] = ProcedureResolver.from_kb(kb)
-    return _shared[kb.url]
+    with _shared_lock:
+        if kb.url not in _shared:
+            _shared[kb.url] = ProcedureResolver.from_kb(kb)
+        return _shared[kb.url]
 
 
 def resolve_message(text: str, mentions: Sequence[str] = (), kb: Optional[KnowledgeBase] = None) -> Resolution:
