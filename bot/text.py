@@ -68,6 +68,30 @@ ABBREVIATIONS: Dict[str, str] = {
     "hs": "ho so",
     "tt": "thu tuc",
     "vneid": "vneid",
+    # Business, tax and insurance shorthand (also written so in portal names, e.g. "đóng BHXH").
+    "bhxh": "bao hiem xa hoi",
+    "bhyt": "bao hiem y te",
+    "bhtn": "bao hiem that nghiep",
+    "mst": "ma so thue",
+    "tndn": "thu nhap doanh nghiep",
+    "tncn": "thu nhap ca nhan",
+    "gtgt": "gia tri gia tang",
+    "ttdb": "tieu thu dac biet",
+    "cty": "cong ty",
+    "tnhh": "trach nhiem huu han",
+    "dn": "doanh nghiep",
+    "gpkd": "giay phep kinh doanh",
+    "dkdn": "dang ky doanh nghiep",
+    "xnk": "xuat nhap khau",
+    "xk": "xuat khau",
+    "nk": "nhap khau",
+    "vpdd": "van phong dai dien",
+    "pccc": "phong chay chua chay",
+    "atvstp": "an toan ve sinh thuc pham",
+    "attp": "an toan thuc pham",
+    "tmdt": "thuong mai dien tu",
+    "hdnd": "hoi dong nhan dan",
+    "qsd": "quyen su dung",
 }
 
 
@@ -106,51 +130,59 @@ COLLOQUIAL_FILE = Path(__file__).with_name("colloquial.yml")
 
 
 @lru_cache(maxsize=1)
-def _colloquial() -> Tuple[Optional[re.Pattern], Dict[str, str], Optional[re.Pattern], Dict[str, str]]:
-    """Everyday phrases → official words (bot/colloquial.yml), as an accented and a folded table."""
-    accented: Dict[str, str] = {}
-    folded: Dict[str, str] = {}
+def _colloquial() -> Tuple[Dict[Tuple[str, ...], str], Dict[Tuple[str, ...], str], int]:
+    """Everyday phrases → official words (bot/colloquial.yml), keyed by their syllables, as an
+    accented and a folded table, plus the longest phrase length."""
+    accented: Dict[Tuple[str, ...], str] = {}
+    folded: Dict[Tuple[str, ...], str] = {}
     if COLLOQUIAL_FILE.exists():
         data = yaml.safe_load(COLLOQUIAL_FILE.read_text(encoding="utf-8")) or {}
         for term in data.get("terms", []):
             official = nfc(term["official"]).lower()
             for say in term["say"]:
-                say = nfc(say).lower().strip()
-                accented.setdefault(say, official)
-                folded.setdefault(" ".join(syllables(fold(say))), official)
-
-    def pattern(table: Dict[str, str]) -> Optional[re.Pattern]:
-        if not table:
-            return None
-        keys = sorted(table, key=len, reverse=True)
-        return re.compile(r"(?<!\w)(" + "|".join(re.escape(k) for k in keys) + r")(?!\w)")
-
-    return pattern(accented), accented, pattern(folded), folded
+                say = nfc(say).lower()
+                accented.setdefault(tuple(syllables(say)), official)
+                folded.setdefault(tuple(syllables(fold(say))), official)
+    longest = max((len(k) for k in accented), default=0)
+    return accented, folded, longest
 
 
 def expand_colloquial(text: str) -> str:
-    """Insert the official words after each everyday phrase ('sang tên sổ đỏ' → 'sang tên …
-    sổ đỏ giấy chứng nhận quyền sử dụng đất'), so a question meets the portal's names. Accented
-    phrases are matched on accented text only: folded, 'sổ đỏ' would also catch 'sơ đồ'."""
-    acc_re, acc, fold_re, folded = _colloquial()
-    lowered = nfc(text).lower()
-    if is_unaccented(lowered):
-        lowered = " ".join(syllables(lowered))
-        table, regex = folded, fold_re
-    else:
-        table, regex = acc, acc_re
-    if regex is None:
-        return lowered
-    return regex.sub(lambda m: f"{m.group(1)} {table[m.group(1)]}", lowered)
+    """Lower-case syllables of a text with the official words inserted after each everyday
+    phrase ('sang tên sổ đỏ' → 'sang tên sổ đỏ giấy chứng nhận quyền sử dụng đất …'), so a
+    question meets the portal's names. Accented phrases are matched on accented text only:
+    folded, 'sổ đỏ' would also catch 'sơ đồ'."""
+    accented, folded, longest = _colloquial()
+    words = syllables(nfc(text).lower())
+    table = folded if is_unaccented(text) else accented
+    inserts: Dict[int, List[str]] = {}  # word index → official words to insert after it
+    for i in range(len(words)):
+        for n in range(min(longest, len(words) - i), 0, -1):
+            official = table.get(tuple(words[i:i + n]))
+            if official:
+                inserts.setdefault(i + n - 1, []).append(official)
+                break
+    out: List[str] = []
+    for i, word in enumerate(words):
+        out.append(word)
+        out.extend(inserts.get(i, ()))
+    return " ".join(out)
 
 
 @lru_cache(maxsize=16384)
 def match_key(text: str) -> str:
-    """The key user text and KB names are compared on: NFC, everyday phrases completed with
-    official words, folded, abbreviations expanded, punctuation dropped, single spaces.
-    'Làm GKS cho bé?' → 'lam giay khai sinh cho be'."""
-    folded = fold(expand_colloquial(text))
+    """The key KB names and user text are compared on: NFC, folded, abbreviations expanded,
+    punctuation dropped, single spaces. 'Làm GKS cho bé?' → 'lam giay khai sinh cho be'."""
+    folded = fold(nfc(text))
     return expand_abbreviations(" ".join(syllables(folded)))
+
+
+@lru_cache(maxsize=16384)
+def question_key(text: str) -> str:
+    """match_key of a person's question, with everyday phrases completed by the official words
+    (bot/colloquial.yml) so it meets the portal's names: 'sang tên sổ đỏ' → '… so do giay chung
+    nhan quyen su dung dat …'. KB text keeps plain match_key: it is official already."""
+    return match_key(expand_colloquial(text))
 
 
 def has_letters(text: str) -> bool:
@@ -266,13 +298,20 @@ def unique(items: Iterable[str]) -> List[str]:
 def compound_keys(texts: Iterable[str]) -> frozenset:
     """Multi-syllable words of accented texts as underthesea segments them, folded
     ('Đăng ký khai sinh' → {('dang', 'ky'), ('khai', 'sinh')}): the lexicon `join_compounds`
-    uses to segment text that underthesea cannot (unaccented questions, long document lists)."""
+    uses to segment text that underthesea cannot (unaccented questions, long document lists).
+    Only the grouping matters here, so underthesea's words are folded directly (no alignment)."""
+    tokenize = _segmenter()
     found = set()
     for text in texts:
+        text = nfc(text)
         if is_unaccented(text):
             continue
-        for word in segment(text):
-            parts = tuple(word.key.split("_"))
+        try:
+            words = tokenize(text)
+        except Exception:  # one odd name must not stop the index
+            continue
+        for word in words:
+            parts = tuple(syllables(fold(word)))
             if len(parts) > 1:
                 found.add(parts)
     return frozenset(found)

@@ -31,7 +31,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.text import compound_keys, join_compounds, match_key, nfc
+from bot.text import compound_keys, join_compounds, match_key, nfc, question_key
 from procedures_kb.query import KnowledgeBase, ProcedureEntry, shared_kb
 
 # Words of questions, not of procedure names: they must not make a procedure look relevant.
@@ -240,7 +240,7 @@ class ProcedureResolver:
 
     def prepare(self, text: str) -> Query:
         lowered = nfc(text).lower()
-        tokens = self._fix_typos(match_key(text).split())
+        tokens = self._fix_typos(question_key(text).split())
         key = " ".join(tokens)
         padded = f" {key} "
         content = tuple(t for t in dict.fromkeys(tokens) if t in self.idf and t not in STOPWORDS)
