@@ -248,3 +248,30 @@ def load_cases(path: Path = CASES_FILE) -> List[CaseRecord]:
             field = f"cases.{i}.{detail.field}" if detail else f"cases.{i}"
             raise RecordError(path, field, detail.message if detail else str(exc)) from exc
     return records
+
+
+class ImportedProcedureRecord(ProcedureRecord):
+    """A procedure imported from the national portal crawl (procedures_kb.portal), not curated.
+
+    Same fields and vocabularies as a curated record, but the portal often leaves parts empty,
+    so agencies, documents, channels, steps, conditions and legal bases may be empty lists, and
+    summary (never copied from the portal), result and checked_on (the crawl has no per-record
+    date) may be None. Levels must still name at least one level.
+    """
+
+    agencies: List[AgencyRecord] = []
+    summary: Optional[str] = None
+    documents: List[DocumentRecord] = []
+    channels: List[ChannelRecord] = []
+    steps: List[Text] = []
+    result: Optional[str] = None
+    legal_bases: List[LegalBasisRecord] = []
+    checked_on: Optional[dt.date] = None
+
+    # Same name as ProcedureRecord._not_empty, so it replaces it (pydantic v1 keys validators by
+    # name): of these lists only the levels must be non-empty here.
+    @validator("levels", "agencies", "documents", "channels", "steps", "legal_bases")
+    def _not_empty(cls, v: list, field) -> list:
+        if field.name == "levels" and not v:
+            raise ValueError("must list at least one item")
+        return v
