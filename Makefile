@@ -5,15 +5,12 @@ SHELL := /bin/bash
 VENV    := .venv
 PY      := $(VENV)/bin/python
 RASA    := $(VENV)/bin/rasa
-KB_DB   := procedures_kb/build/kb.sqlite
 RASA_PORT := 5005
 export RASA_TELEMETRY_ENABLED := false
 export TF_CPP_MIN_LOG_LEVEL := 2
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONHASHSEED := 0
 
-KB_SOURCES    := $(wildcard procedures_kb/data/procedures/*.yml) procedures_kb/data/cases.yml \
-                 $(wildcard procedures_kb/*.py) bot/text.py
 TRAIN_SOURCES := config.yml domain.yml $(wildcard nlu_data/*.yml) $(wildcard bot/nlu/*.py) bot/text.py
 
 .PHONY: help setup kb train run shell test eval bench clean
@@ -22,7 +19,8 @@ help:
 	@echo "make run    set up, build the KB, train if needed, start the assistant on localhost"
 	@echo "make shell  chat with the running assistant in this terminal"
 	@echo "make test   set up, build the KB, train if needed, run all tests"
-	@echo "make eval   NLU evaluation on the held-out split; make bench: REST latency"
+	@echo "make eval   intent accuracy on the held-out split, procedure recognition on the dev set"
+	@echo "make bench  REST latency through the running servers"
 
 $(VENV)/.installed: requirements.txt pyproject.toml scripts/find_python310.sh
 	@set -e; py=$$(scripts/find_python310.sh); \
@@ -35,10 +33,10 @@ $(VENV)/.installed: requirements.txt pyproject.toml scripts/find_python310.sh
 
 setup: $(VENV)/.installed
 
-$(KB_DB): $(VENV)/.installed $(KB_SOURCES)
-	$(PY) -m procedures_kb build
-
-kb: $(KB_DB)
+# The curated core, plus the national portal crawl when it is at $$DVCQG_DATA or
+# ../shared/data/dvcqg-2026 (rebuilt only when the records, the KB code or the crawl changed).
+kb: setup
+	$(PY) -m procedures_kb prepare
 
 # Retrain only when the training data, the config or the NLU code changed (fingerprint file).
 train: setup
@@ -60,6 +58,7 @@ test: setup kb train
 
 eval: setup kb train
 	$(PY) -m tests.eval_nlu
+	$(PY) -m tests.eval_procedures
 
 bench: setup kb train
 	$(PY) -m tests.bench_latency

@@ -68,15 +68,38 @@ LEVEL_CUES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
                  "so xay dung", "so tai chinh", "so nong nghiep")),
     "Cấp bộ": (("bộ", "cục", "trung ương", "tổng cục"), ("cap bo", "trung uong", "cap trung uong")),
 }
-# Sibling cues: question phrases (folded) that favour names containing one of the name phrases.
-SIBLING_CUES: Tuple[Tuple[Tuple[str, ...], Tuple[str, ...]], ...] = (
-    (("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "cap lai"),
-     ("cap lai",)),
-    (("het han", "doi sang", "doi moi", "cap doi", "doi lai"), ("cap doi", "doi", "gia han")),
-    (("gia han",), ("gia han",)),
-    (("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh"), ("dieu chinh", "cai chinh", "thay doi")),
+# Sibling cues: question words (accented, searched in the accented question; folded, in the
+# folded one) that favour names containing one of the name phrases (accented, searched in the
+# lower-case names: folded, "đổi" would also be "đối với"). A name holding a variant phrase
+# (cấp lại, cấp đổi…) is not the default reading of a question without such a cue.
+SIBLING_CUES: Tuple[Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], ...] = (
+    (("mất", "thất lạc", "hỏng", "rách", "cấp lại", "làm lại"),
+     ("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "cap lai",
+      "lam lai"),
+     ("cấp lại", "đăng ký lại", "làm lại")),
+    (("đổi", "hết hạn"), ("het han", "doi sang", "doi moi", "cap doi", "doi lai"), ("cấp đổi", "đổi", "gia hạn")),
+    (("gia hạn",), ("gia han",), ("gia hạn",)),
+    (("sai thông tin", "ghi sai", "bị sai", "sửa lại", "điều chỉnh", "thay đổi"),
+     ("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh", "thay doi"),
+     ("điều chỉnh", "cải chính", "thay đổi")),
 )
+VARIANT_PHRASES = tuple(dict.fromkeys(p for _, _, phrases in SIBLING_CUES for p in phrases))
+
+
+def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
+    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in phrases)
+
+
 AGENCY_CUES = ("cong an", "ngan hang", "hai quan", "thue", "kho bac", "toa an")
+
+
+LEXICON_META = "compound_lexicon"  # kb_meta key of the stored lexicon (a JSON list of "dang_ky")
+
+
+def build_lexicon(entries: Sequence[ProcedureEntry]) -> FrozenSet[Tuple[str, ...]]:
+    """The compound words underthesea finds in the KB's names and aliases (a few seconds for the
+    full portal dataset, so the KB build stores it; see procedures_kb.prepare)."""
+    return compound_keys(t for e in entries for t in e.aliases)
 
 
 @dataclass(frozen=True)
@@ -158,11 +181,12 @@ class Query:
 class ProcedureResolver:
     """An in-memory index over every procedure of the KB."""
 
-    def __init__(self, entries: Sequence[ProcedureEntry], weights: Optional[Dict[str, float]] = None):
+    def __init__(self, entries: Sequence[ProcedureEntry], weights: Optional[Dict[str, float]] = None,
+                 lexicon: Optional[FrozenSet[Tuple[str, ...]]] = None):
         self.entries: List[ProcedureEntry] = list(entries)
         self.by_code = {e.code: i for i, e in enumerate(self.entries)}
         self.weights = weights or load_weights()
-        self.lexicon = compound_keys(t for e in self.entries for t in e.aliases)
+        self.lexicon = lexicon if lexicon is not None else build_lexicon(self.entries)
         n = len(self.entries)
 
         field_terms: Dict[str, List[Counter]] = {f: [] for f in FIELD_WEIGHTS}
@@ -210,10 +234,18 @@ class ProcedureResolver:
             for e in self.entries
         ]
         self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
+        # Which variant phrases each name holds (static, so scoring needs no regex).
+        self._variants: List[FrozenSet[str]] = []
+        for e in self.entries:
+            names = " | ".join(nfc(a).lower() for a in e.aliases)
+            self._variants.append(frozenset(p for p in VARIANT_PHRASES if _has_phrase(names, (p,))))
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> "ProcedureResolver":
-        return cls(kb.entries())
+        """The resolver of a KB, with the compound lexicon its build stored (if any)."""
+        stored = kb.meta().get(LEXICON_META)
+        lexicon = frozenset(tuple(w.split("_")) for w in json.loads(stored)) if stored else None
+        return cls(kb.entries(), lexicon=lexicon)
 
     # -- text preparation ------------------------------------------------------------------
 
@@ -253,8 +285,11 @@ class ProcedureResolver:
             if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lowered) for w in accented)
             or any(f" {w} " in padded for w in folded)
         )
-        sibling = tuple(p for cues, phrases in SIBLING_CUES if any(f" {c} " in padded for c in cues)
-                        for p in phrases)
+        sibling = tuple(
+            p for accented, folded, phrases in SIBLING_CUES
+            if _has_phrase(lowered, accented) or any(f" {c} " in padded for c in folded)
+            for p in phrases
+        )
         return Query(
             text=lowered, key=key, tokens=tokens, terms=tuple(dict.fromkeys(self._terms(tokens))),
             content=content, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
@@ -299,10 +334,11 @@ class ProcedureResolver:
         level_cue = 0.0
         if query.levels:
             level_cue = 1.0 if query.levels & set(entry.levels) else -1.0
-        sibling_cue = 0.0
+        variants = self._variants[i]
         if query.sibling_phrases:
-            names = " ".join(self._aliases_keys(i))
-            sibling_cue = 1.0 if any(p in names for p in query.sibling_phrases) else -0.5
+            sibling_cue = 1.0 if variants.intersection(query.sibling_phrases) else -0.5
+        else:
+            sibling_cue = -0.5 if variants else 0.0
         agency_cue = 0.0
         if query.agency_words:
             agency_cue = 1.0 if any(a in self._agency_key[i] for a in query.agency_words) else -0.5
@@ -313,9 +349,6 @@ class ProcedureResolver:
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
         }
-
-    def _aliases_keys(self, i: int) -> List[str]:
-        return [a.key for a in self._aliases[i]]
 
     def _probability(self, feats: Dict[str, float]) -> float:
         z = self.weights["bias"] + sum(self.weights[k] * feats[k] for k in FEATURES)

@@ -54,10 +54,20 @@ def test_documents_answer_lists_kb_documents_with_source(kb):
     messages, events = run(ActionAnswerDocuments(), tracker("làm giấy khai sinh cần giấy tờ gì"))
     proc = kb.get_procedure("1.001193")
     text = messages[0]["text"]
-    assert all(d.name in text for d in proc.documents)
+    assert proc.documents[0].name in text
     assert proc.source_url in text
     assert slot(events, "procedure_code") == "1.001193"
     assert messages[0]["buttons"], "follow-up buttons are offered"
+    # The rest of a long list comes page by page from the "Xem thêm giấy tờ" button.
+    pages = [text]
+    while any(b["title"] == "Xem thêm giấy tờ" for b in messages[0]["buttons"]):
+        more = next(b for b in messages[0]["buttons"] if b["title"] == "Xem thêm giấy tờ")
+        assert '"page"' in more["payload"]
+        messages, _ = run(ActionAnswerDocuments(), tracker("", entities=[
+            {"entity": "procedure_code", "value": "1.001193"},
+            {"entity": "page", "value": str(len(pages) + 1)}]))
+        pages.append(messages[0]["text"])
+    assert all(any(d.name in page for page in pages) for d in proc.documents)
 
 
 def test_fee_answer_is_per_channel_and_from_kb(kb):
@@ -90,9 +100,9 @@ def test_button_code_wins_over_text():
 
 def test_unknown_procedure_is_said_not_invented():
     messages, events = run(ActionAnswerFee(), tracker(
-        "lệ phí cấp phép khai thác cát sỏi", "ask_fee",
+        "lệ phí đăng ký nhãn hiệu cho sản phẩm", "ask_fee",
         slots={"procedure_code": "1.001193"},
-        entities=[{"entity": "procedure", "value": "cấp phép khai thác cát sỏi"}]))
+        entities=[{"entity": "procedure", "value": "đăng ký nhãn hiệu cho sản phẩm"}]))
     assert "chưa có thông tin" in messages[0]["text"]
     assert slot(events, "procedure_code") == "unset"
 
