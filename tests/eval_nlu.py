@@ -96,12 +96,12 @@ def evaluate() -> Dict[str, Dict[str, float]]:
         "intent (held-out, typed unaccented)": evaluator.intents(read_examples(HELDOUT_UNACCENTED)),
     }
     dev = yaml.safe_load(DEV.read_text(encoding="utf-8"))["questions"]
-    results["procedure (dev, all)"] = evaluator.procedures(dev)
+    results["procedure via model (first-slice set, all)"] = evaluator.procedures(dev)
     accented_dev = [q for q in dev if fold(q["q"]) != q["q"].lower()]
-    results["procedure (dev, accented)"] = evaluator.procedures(accented_dev)
-    results["procedure (dev, accented folded)"] = evaluator.procedures(
+    results["procedure via model (first-slice set, accented)"] = evaluator.procedures(accented_dev)
+    results["procedure via model (first-slice set, accented folded)"] = evaluator.procedures(
         [{**q, "q": fold(q["q"])} for q in accented_dev])
-    results["procedure (dev, typed unaccented)"] = evaluator.procedures(
+    results["procedure via model (first-slice set, typed unaccented)"] = evaluator.procedures(
         [q for q in dev if fold(q["q"]) == q["q"].lower()])
     return results
 
