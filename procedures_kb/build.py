@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import os
+from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from sqlalchemy import create_engine
 from sqlalchemy.orm import Session
@@ -33,18 +34,27 @@ from procedures_kb.models import (
     Step,
 )
 from procedures_kb.records import (
+    ALIASES_DIR,
     CASES_FILE,
     PROCEDURES_DIR,
     CaseRecord,
     ProcedureRecord,
+    load_aliases,
     load_cases,
     load_procedures,
 )
 
 
+@lru_cache(maxsize=None)
+def everyday_names() -> Dict[str, Tuple[str, ...]]:
+    """procedures_kb/data/aliases, read once per process (the importer's workers each read it)."""
+    return load_aliases(ALIASES_DIR)
+
+
 def procedure_row(record: ProcedureRecord, origin: str = "curated") -> Procedure:
-    """Turn a validated record into ORM rows (one Procedure with its children)."""
-    names = unique([record.name, *record.aliases])
+    """Turn a validated record into ORM rows (one Procedure with its children); the names are
+    the official one, the record's aliases and the everyday names written for its code."""
+    names = unique([record.name, *record.aliases, *everyday_names().get(record.code, ())])
     return Procedure(
         code=record.code,
         name=record.name,
@@ -124,7 +134,7 @@ def build(
     engine = create_engine(write_url, future=True)
     Base.metadata.drop_all(engine)
     Base.metadata.create_all(engine)
-    sources = [*procedures_dir.glob("*.yml"), cases_file]
+    sources = [*procedures_dir.glob("*.yml"), *ALIASES_DIR.glob("*.yml"), cases_file]
     with Session(engine, future=True) as session, session.begin():
         session.add_all(procedure_row(r) for r in records)
         session.add_all(case_row(c) for c in cases)

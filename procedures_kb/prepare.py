@@ -24,7 +24,8 @@ from procedures_kb.models import Meta
 from procedures_kb.query import KBNotBuilt, KnowledgeBase
 
 FINGERPRINT_META = "prepared_fingerprint"
-_INPUTS = ("procedures_kb/data/procedures/*.yml", "procedures_kb/data/cases.yml", "procedures_kb/*.py",
+_INPUTS = ("procedures_kb/data/procedures/*.yml", "procedures_kb/data/aliases/*.yml",
+           "procedures_kb/data/cases.yml", "procedures_kb/*.py",
            "bot/text.py")
 
 

@@ -18,6 +18,8 @@ from bot.text import nfc
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROCEDURES_DIR = DATA_DIR / "procedures"
 CASES_FILE = DATA_DIR / "cases.yml"
+ALIASES_DIR = DATA_DIR / "aliases"
+MAX_ALIAS_CHARS = 120
 
 CODE_RE = r"^\d\.\d{6}$"
 # National case code (mã hồ sơ): agency.province-YYMMDD-sequence, e.g. 000.00.04.H51-200221-0001.
@@ -231,6 +233,34 @@ def load_procedures(directory: Path = PROCEDURES_DIR) -> Iterator[Tuple[Path, Pr
     """All procedure records of a directory, in file-name order."""
     for path in sorted(directory.glob("*.yml")):
         yield path, load_procedure(path)
+
+
+def load_aliases(directory: Path = ALIASES_DIR) -> Dict[str, Tuple[str, ...]]:
+    """The everyday names people use for procedures ("làm sổ đỏ lần đầu"), by national code.
+
+    The portal gives only official names, which citizens rarely type; these files add the words
+    they do use, for curated and imported procedures alike (build.procedure_row merges them).
+    Each file is `aliases: {"1.001193": ["làm giấy khai sinh", …]}`; a bad entry stops the build
+    with the file and the code named.
+    """
+    merged: Dict[str, List[str]] = {}
+    for path in sorted(directory.glob("*.yml")):
+        data = _read_yaml(path)
+        items = data.get("aliases") if isinstance(data, dict) else None
+        if not isinstance(items, dict):
+            raise RecordError(path, "aliases", "must map procedure codes to lists of names")
+        for code, names in items.items():
+            code = str(code)
+            if not re.match(CODE_RE, code):
+                raise RecordError(path, f"aliases.{code}", "not a national procedure code (d.dddddd)")
+            if not isinstance(names, list) or not names:
+                raise RecordError(path, f"aliases.{code}", "must be a non-empty list of names")
+            for name in names:
+                if not isinstance(name, str) or not name.strip() or len(name) > MAX_ALIAS_CHARS:
+                    raise RecordError(path, f"aliases.{code}",
+                                      f"each name must be text of 1 to {MAX_ALIAS_CHARS} characters")
+            merged.setdefault(code, []).extend(" ".join(n.split()) for n in names)
+    return {code: tuple(dict.fromkeys(names)) for code, names in merged.items()}
 
 
 def load_cases(path: Path = CASES_FILE) -> List[CaseRecord]:

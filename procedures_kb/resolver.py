@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
+import yaml
 from rapidfuzz import fuzz, process
 
 from bot.text import compound_keys, join_compounds, match_key, nfc, question_key
@@ -73,15 +74,22 @@ LEVEL_CUES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
 # lower-case names: folded, "đổi" would also be "đối với"). A name holding a variant phrase
 # (cấp lại, cấp đổi…) is not the default reading of a question without such a cue.
 SIBLING_CUES: Tuple[Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], ...] = (
-    (("mất", "thất lạc", "hỏng", "rách", "cấp lại", "làm lại"),
-     ("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "cap lai",
-      "lam lai"),
+    (("mất", "thất lạc", "hỏng", "rách", "cháy", "cấp lại", "làm lại", "xin lại"),
+     ("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "bi chay",
+      "cap lai", "lam lai", "xin lai"),
      ("cấp lại", "đăng ký lại", "làm lại")),
     (("đổi", "hết hạn"), ("het han", "doi sang", "doi moi", "cap doi", "doi lai"), ("cấp đổi", "đổi", "gia hạn")),
     (("gia hạn",), ("gia han",), ("gia hạn",)),
-    (("sai thông tin", "ghi sai", "bị sai", "sửa lại", "điều chỉnh", "thay đổi"),
-     ("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh", "thay doi"),
-     ("điều chỉnh", "cải chính", "thay đổi")),
+    (("sai thông tin", "ghi sai", "bị sai", "sửa lại", "điều chỉnh", "thay đổi", "bổ sung", "sửa đổi"),
+     ("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh", "thay doi", "bo sung", "sua doi"),
+     ("điều chỉnh", "cải chính", "thay đổi", "sửa đổi", "bổ sung", "đính chính")),
+    (("xóa", "xoá", "hủy", "huỷ", "không dùng nữa", "thanh lý"),
+     ("xoa dang ky", "xoa ten", "huy bo", "huy dang ky", "khong dung nua", "thanh ly"),
+     ("xóa", "hủy")),
+    (("thu hồi",), ("thu hoi",), ("thu hồi",)),
+    (("tạm ngừng", "tạm dừng", "nghỉ kinh doanh", "chấm dứt", "giải thể", "đóng cửa", "ngừng hoạt động"),
+     ("tam ngung", "tam dung", "nghi kinh doanh", "cham dut", "giai the", "dong cua", "ngung hoat dong"),
+     ("tạm ngừng", "chấm dứt", "giải thể", "đình chỉ")),
 )
 VARIANT_PHRASES = tuple(dict.fromkeys(p for _, _, phrases in SIBLING_CUES for p in phrases))
 
@@ -91,6 +99,14 @@ def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
 
 
 AGENCY_CUES = ("cong an", "ngan hang", "hai quan", "thue", "kho bac", "toa an")
+
+SCOPE_FILE = Path(__file__).with_name("data") / "outside_scope.yml"
+
+
+def load_scope_keys(path: Path = SCOPE_FILE) -> Tuple[str, ...]:
+    """match_keys of the words of fields the KB does not cover (procedures_kb/data/outside_scope.yml)."""
+    domains = yaml.safe_load(path.read_text(encoding="utf-8"))["domains"]
+    return tuple(dict.fromkeys(match_key(w) for words in domains.values() for w in words))
 
 
 LEXICON_META = "compound_lexicon"  # kb_meta key of the stored lexicon (a JSON list of "dang_ky")
@@ -135,11 +151,11 @@ class Resolution:
 
 # Features of a (question, candidate) pair, in the order of the weights file.
 FEATURES = ("recall", "order", "contiguity", "precision_name", "precision_all", "bm25_rel",
-            "level_cue", "sibling_cue", "agency_cue", "unknown_share")
+            "level_cue", "sibling_cue", "agency_cue", "unknown_share", "scope_cue")
 DEFAULT_WEIGHTS = {
     "bias": -7.0, "recall": 3.5, "order": 1.0, "contiguity": 1.5, "precision_name": 4.0,
     "precision_all": 1.0, "bm25_rel": 2.0, "level_cue": 1.0, "sibling_cue": 1.0,
-    "agency_cue": 0.8, "unknown_share": -2.0,
+    "agency_cue": 0.8, "unknown_share": -2.0, "scope_cue": 2.0,
 }
 
 
@@ -176,6 +192,7 @@ class Query:
     levels: FrozenSet[str]
     sibling_phrases: Tuple[str, ...]
     agency_words: Tuple[str, ...]
+    scope_words: Tuple[str, ...]  # words of fields the KB does not cover
 
 
 class ProcedureResolver:
@@ -193,6 +210,8 @@ class ProcedureResolver:
         self._name_vocab: List[FrozenSet[str]] = []
         self._all_vocab: List[FrozenSet[str]] = []
         self._agency_key: List[str] = []
+        self._scope_text: List[str] = []
+        self._scope_keys = load_scope_keys()
         for e in self.entries:
             name_tokens = [t for k in dict.fromkeys(e.alias_keys) for t in k.split()]
             parts = {
@@ -206,6 +225,7 @@ class ProcedureResolver:
             self._name_vocab.append(frozenset(name_tokens))
             self._all_vocab.append(frozenset(t for terms in parts.values() for t in terms if "_" not in t))
             self._agency_key.append(" ".join(match_key(a) for a in e.agencies) + " " + " ".join(e.alias_keys))
+            self._scope_text.append(f" {' | '.join(e.alias_keys)} | {match_key(e.field)} ")
 
         doc_freq: Counter = Counter()
         for i in range(n):
@@ -237,7 +257,7 @@ class ProcedureResolver:
         # Which variant phrases each name holds (static, so scoring needs no regex).
         self._variants: List[FrozenSet[str]] = []
         for e in self.entries:
-            names = " | ".join(nfc(a).lower() for a in e.aliases)
+            names = nfc(e.name).lower()  # the official name: everyday aliases mix the variants
             self._variants.append(frozenset(p for p in VARIANT_PHRASES if _has_phrase(names, (p,))))
 
     @classmethod
@@ -295,6 +315,7 @@ class ProcedureResolver:
             content=content, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
             levels=levels, sibling_phrases=sibling,
             agency_words=tuple(a for a in AGENCY_CUES if f" {a} " in padded),
+            scope_words=tuple(w for w in self._scope_keys if f" {w} " in padded),
         )
 
     # -- scoring ---------------------------------------------------------------------------
@@ -343,11 +364,15 @@ class ProcedureResolver:
         if query.agency_words:
             agency_cue = 1.0 if any(a in self._agency_key[i] for a in query.agency_words) else -0.5
         n_words = len(query.content) + len(query.unknown)
+        # A word of an uncovered field the candidate does not share: -1 (the person asks about
+        # something else); 0 when the question has none or the candidate shares them all.
+        scope_cue = -float(any(f" {w} " not in self._scope_text[i] for w in query.scope_words))
         return {
             "recall": recall, "order": order, "contiguity": contiguity,
             "precision_name": precision_name, "precision_all": precision_all, "bm25_rel": bm25_rel,
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
+            "scope_cue": scope_cue,
         }
 
     def _probability(self, feats: Dict[str, float]) -> float:

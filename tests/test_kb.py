@@ -1,6 +1,7 @@
 """KB records, build and queries; curated facts checked against the portal data."""
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from pathlib import Path
@@ -10,8 +11,8 @@ import yaml
 
 from procedures_kb.build import build
 from procedures_kb.query import KnowledgeBase
-from procedures_kb.records import PROCEDURES_DIR, RecordError, load_procedures
-from tests.conftest import portal_record
+from procedures_kb.records import PROCEDURES_DIR, RecordError, load_aliases, load_procedures
+from tests.conftest import _portal_dir, portal_record
 
 CORE = {
     "1.001193": "khai sinh", "1.000894": "kết hôn", "1.000656": "khai tử",
@@ -137,3 +138,31 @@ def test_curated_facts_agree_with_the_portal(path, record):
                 shown = f"{fee.amount:,}"
                 assert any(form in raw or form in explained for form in (shown, shown.replace(",", "."))), \
                     (channel.channel, fee.amount)
+
+
+def test_everyday_names_are_valid_and_name_real_procedures():
+    """Every code of procedures_kb/data/aliases is a curated or portal procedure."""
+    names = load_aliases()
+    assert len(names) > 2000 and all(2 <= len(v) <= 8 for v in names.values())
+    known = {r.code for _, r in load_procedures()}
+    portal = _portal_dir()
+    if portal is not None:
+        known |= {p.stem.split("_")[0] for p in portal.rglob("*.json")} | {
+            json.loads(p.read_text(encoding="utf-8"))["ma_thu_tuc"] for p in portal.rglob("*.json")}
+    assert not set(names) - known if portal is not None else set(names) & known
+
+
+def test_bad_everyday_name_names_file_and_code(tmp_path):
+    (tmp_path / "x.yml").write_text('aliases:\n  "1.001193": ["làm giấy khai sinh", ""]\n', encoding="utf-8")
+    with pytest.raises(RecordError, match=r"x\.yml.*aliases\.1\.001193"):
+        load_aliases(tmp_path)
+    (tmp_path / "x.yml").write_text('aliases:\n  "khai sinh": ["làm giấy khai sinh"]\n', encoding="utf-8")
+    with pytest.raises(RecordError, match="national procedure code"):
+        load_aliases(tmp_path)
+
+
+def test_everyday_names_reach_the_kb(kb):
+    """The curated record of khai sinh gets the everyday names written for its code too."""
+    extra = load_aliases()["1.001193"]
+    aliases = {e.code: e.aliases for e in kb.entries()}["1.001193"]
+    assert set(extra) <= set(aliases)
