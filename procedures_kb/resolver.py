@@ -10,7 +10,8 @@ ask` and the benchmark, so they all decide the same way. Two stages:
 2. Re-ranking of the best candidates on features of how well the question and a name fit:
    recall of the name, word order, rapidfuzz contiguity, how much of the question the name (and
    the whole record) explains, BM25 relative to the best, and cue words for siblings (level and
-   agency words, "bị mất" → cấp lại). A logistic model turns the features into a probability that
+   agency words, "bị mất" → cấp lại), how well the single best name fits, and words of fields
+   the KB does not cover (procedures_kb/data/outside_scope.yml). A logistic model turns the features into a probability that
    the candidate is the procedure meant; its weights are fitted on a tuning set of questions
    (tests/data/tune, never the dev set) by `python -m tests.calibrate_resolver`.
 
@@ -151,11 +152,13 @@ class Resolution:
 
 # Features of a (question, candidate) pair, in the order of the weights file.
 FEATURES = ("recall", "order", "contiguity", "precision_name", "precision_all", "bm25_rel",
-            "level_cue", "sibling_cue", "agency_cue", "unknown_share", "scope_cue")
+            "level_cue", "sibling_cue", "agency_cue", "unknown_share", "scope_cue",
+            "alias_fit")
 DEFAULT_WEIGHTS = {
     "bias": -7.0, "recall": 3.5, "order": 1.0, "contiguity": 1.5, "precision_name": 4.0,
     "precision_all": 1.0, "bm25_rel": 2.0, "level_cue": 1.0, "sibling_cue": 1.0,
     "agency_cue": 0.8, "unknown_share": -2.0, "scope_cue": 2.0,
+    "alias_fit": 2.0,
 }
 
 
@@ -333,7 +336,7 @@ class ProcedureResolver:
         qset = set(query.tokens)
         content_weight = (sum(self._w(t) for t in query.content)
                           + 0.6 * self._max_idf * len(query.unknown))
-        recall = order = contiguity = 0.0
+        recall = order = contiguity = alias_fit = 0.0
         best_alias = ""
         for alias in self._aliases[i]:
             if not alias.weight:
@@ -341,6 +344,11 @@ class ProcedureResolver:
             r = sum(self._w(t) for t in alias.tokens if t in qset) / alias.weight
             if r <= 0:
                 continue
+            # How well this one name and the question explain each other (an F-measure).
+            tokens = set(alias.tokens)
+            p = (sum(self._w(t) for t in query.content if t in tokens) / content_weight
+                 if content_weight else 0.0)
+            alias_fit = max(alias_fit, 2 * r * p / (r + p) if r + p else 0.0)
             pairs = list(zip(alias.tokens, alias.tokens[1:]))
             o = sum(p in query.bigrams for p in pairs) / len(pairs) if pairs else r
             c = fuzz.partial_ratio(alias.key, query.key) / 100.0 if alias.key else 0.0
@@ -372,7 +380,7 @@ class ProcedureResolver:
             "precision_name": precision_name, "precision_all": precision_all, "bm25_rel": bm25_rel,
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
-            "scope_cue": scope_cue,
+            "scope_cue": scope_cue, "alias_fit": alias_fit,
         }
 
     def _probability(self, feats: Dict[str, float]) -> float:
