@@ -7,7 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from rasa_sdk import Tracker
 
 from procedures_kb.query import ProcedureView, shared_kb
-from procedures_kb.resolver import RESOLUTION_KEY, Candidate, Resolution, resolve_message
+from procedures_kb.resolver import RESOLUTION_KEY, Candidate, OutsideField, Resolution, resolve_message
 
 
 
@@ -18,6 +18,7 @@ class Pick:
     status: str  # procedure | ambiguous | unknown | missing
     procedure: Optional[ProcedureView] = None
     options: Tuple[Candidate, ...] = ()
+    outside: Optional[OutsideField] = None  # unknown because it belongs to an uncovered field
 
 
 def latest_entity(tracker: Tracker, name: str) -> Optional[str]:
@@ -33,8 +34,7 @@ def message_resolution(tracker: Tracker) -> Tuple[Resolution, Optional[str]]:
     data: Optional[Dict[str, Any]] = tracker.latest_message.get(RESOLUTION_KEY)
     mention = latest_entity(tracker, "procedure")
     if data and isinstance(data.get("candidates"), list):
-        candidates = tuple(Candidate(c["code"], c["name"], float(c["score"])) for c in data["candidates"])
-        return Resolution(data.get("status", "none"), candidates), data.get("mention") or mention
+        return Resolution.from_dict(data), data.get("mention") or mention
     text = tracker.latest_message.get("text") or ""
     if text.startswith("/"):
         return Resolution("none"), mention
@@ -64,6 +64,8 @@ def pick_procedure(tracker: Tracker) -> Pick:
         if current and any(c.code == current for c in options):
             return Pick("procedure", kb.get_procedure(current))
         return Pick("ambiguous", options=options)
+    if resolution.outside:
+        return Pick("unknown", outside=resolution.outside)
     if mention:
         return Pick("unknown")
     if current:

@@ -45,7 +45,8 @@ class ProcedureAnswerAction(Action, abc.ABC):
         if pick.status == "ambiguous":
             utter(dispatcher, render.render_choices(pick.options))
         elif pick.status == "unknown":
-            utter(dispatcher, render.render_unknown_procedure())
+            outside = pick.outside
+            utter(dispatcher, render.render_unknown_procedure(outside and outside.field, outside and outside.agency))
         else:
             utter(dispatcher, render.render_which_procedure())
         return [SlotSet("topic", topic)]

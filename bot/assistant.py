@@ -83,11 +83,13 @@ class Assistant:
         intent = parse.get("intent") or {}
         resolution = parse.get("procedure_resolution") or {"status": "none", "candidates": []}
         candidates = resolution.get("candidates", [])[:5]
+        action = self.intent_actions.get(intent.get("name"), "action_fallback")
         procedure = None
-        if resolution.get("status") == "match" and candidates:
+        # The procedure the answer is about: none when the intent gets a fixed reply (small talk
+        # such as "thời tiết hôm nay thế nào" shares words with a weather-forecast licence).
+        if resolution.get("status") == "match" and candidates and not action.startswith("utter_"):
             best = candidates[0]
             procedure = {"code": best["code"], "name": best["name"], "confidence": best["score"]}
-        action = self.intent_actions.get(intent.get("name"), "action_fallback")
         responses = self._run_action(action, parse)
         return {
             "intent": {"name": intent.get("name"), "confidence": float(intent.get("confidence") or 0.0)},

@@ -344,7 +344,15 @@ def render_choices(options: Sequence) -> Reply:
     )
 
 
-def render_unknown_procedure() -> Reply:
+def render_unknown_procedure(outside_field: Optional[str] = None, outside_agency: Optional[str] = None) -> Reply:
+    """The KB does not know the procedure; when the question is recognisably about a field the
+    KB does not cover (procedures_kb/data/outside), say which and who handles it."""
+    if outside_field and outside_agency:
+        return Reply(
+            f"Dạ, câu hỏi này có vẻ thuộc lĩnh vực {outside_field}. Lĩnh vực này chưa có trong cơ sở "
+            f"dữ liệu của tôi nên tôi không dám trả lời sai ạ. Anh/chị vui lòng hỏi {outside_agency}; "
+            f"hoặc có thể {WHERE_ELSE}"
+        )
     return Reply(NOT_IN_KB)
 
 

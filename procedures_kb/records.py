@@ -19,6 +19,7 @@ DATA_DIR = Path(__file__).resolve().parent / "data"
 PROCEDURES_DIR = DATA_DIR / "procedures"
 CASES_FILE = DATA_DIR / "cases.yml"
 ALIASES_DIR = DATA_DIR / "aliases"
+OUTSIDE_DIR = DATA_DIR / "outside"
 MAX_ALIAS_CHARS = 120
 
 CODE_RE = r"^\d\.\d{6}$"
@@ -261,6 +262,41 @@ def load_aliases(directory: Path = ALIASES_DIR) -> Dict[str, Tuple[str, ...]]:
                                       f"each name must be text of 1 to {MAX_ALIAS_CHARS} characters")
             merged.setdefault(code, []).extend(" ".join(n.split()) for n in names)
     return {code: tuple(dict.fromkeys(names)) for code, names in merged.items()}
+
+
+class OutsideProcedureRecord(_Strict):
+    name: Text
+    aliases: List[constr(strip_whitespace=True, min_length=1, max_length=MAX_ALIAS_CHARS)] = []
+
+
+class OutsideRecord(_Strict):
+    """Procedures of a field the KB does not cover (procedures_kb/data/outside/*.yml): names
+    only, so a question about them is recognised as outside the KB and pointed to the field's
+    agency instead of being matched to the nearest KB procedure."""
+
+    field: Text  # "y tế và bảo trợ xã hội"
+    agency: Text  # who to ask, e.g. "Bộ Y tế, Sở Y tế hoặc Ủy ban nhân dân cấp xã"
+    procedures: List[OutsideProcedureRecord]
+
+    @validator("procedures")
+    def _some(cls, v: list) -> list:
+        if not v:
+            raise ValueError("must list at least one procedure")
+        return v
+
+
+def load_outside(directory: Path = OUTSIDE_DIR) -> List[Tuple[str, OutsideRecord]]:
+    """The catalogue of uncovered fields, as (file stem, record) in file-name order."""
+    out = []
+    for path in sorted(directory.glob("*.yml")):
+        data = _read_yaml(path)
+        if not isinstance(data, dict):
+            raise RecordError(path, "-", "must be a mapping with field, agency and procedures")
+        try:
+            out.append((path.stem, OutsideRecord(**data)))
+        except ValidationError as exc:
+            raise _first_error(path, exc) from exc
+    return out
 
 
 def load_cases(path: Path = CASES_FILE) -> List[CaseRecord]:

@@ -35,6 +35,7 @@ from rapidfuzz import fuzz, process
 
 from bot.text import compound_keys, join_compounds, match_key, nfc, question_key
 from procedures_kb.query import KnowledgeBase, ProcedureEntry, shared_kb
+from procedures_kb.records import OUTSIDE_DIR, load_outside
 
 # Words of questions, not of procedure names: they must not make a procedure look relevant.
 STOPWORDS: FrozenSet[str] = frozenset(
@@ -42,7 +43,8 @@ STOPWORDS: FrozenSet[str] = frozenset(
     di duoc e em gi gio giup ha hay hoi khi khong la lam len luc ma may minh mot muon nao ne
     neu nhe nhieu nhu nhung no nua o oi phai qua ra rang roi sao se tai the thi thoi thu tren
     toi tuc uh va vay ve voi vui xin xong
-    le phi lau nop dau mat tien gian thoi huong dan buoc truc tuyen online quy trinh""".split()
+    le phi lau nop dau mat tien gian thoi huong dan buoc truc tuyen online quy trinh
+    hom nay mai qua bay""".split()
 )
 
 # BM25F: how much a term in each part of a record counts, relative to the names.
@@ -119,11 +121,46 @@ def build_lexicon(entries: Sequence[ProcedureEntry]) -> FrozenSet[Tuple[str, ...
     return compound_keys(t for e in entries for t in e.aliases)
 
 
+OUTSIDE_PREFIX = "~"  # codes of the outside catalogue's entries: "~health.12"
+
+
+def outside_entries(directory: Path = OUTSIDE_DIR) -> Tuple[List[ProcedureEntry], Dict[str, "OutsideField"]]:
+    """The procedures of fields the KB does not cover (procedures_kb/data/outside), indexed next
+    to the KB's so that a question about a clinic licence finds its own kind rather than the
+    nearest KB procedure; and for each, the field and agency to point the person to."""
+    entries, fields = [], {}
+    for stem, record in load_outside(directory):
+        info = OutsideField(record.field, record.agency)
+        for n, proc in enumerate(record.procedures):
+            names = tuple(dict.fromkeys([proc.name, *proc.aliases]))
+            code = f"{OUTSIDE_PREFIX}{stem}.{n}"
+            entries.append(ProcedureEntry(code=code, name=proc.name, aliases=names,
+                                          alias_keys=tuple(match_key(a) for a in names),
+                                          field=record.field, levels=(), agencies=(record.agency,)))
+            fields[code] = info
+    return entries, fields
+
+
+@dataclass(frozen=True)
+class OutsideField:
+    """Where a question outside the KB belongs: the field and who to ask."""
+
+    field: str
+    agency: str
+
+    def as_dict(self) -> Dict[str, str]:
+        return {"field": self.field, "agency": self.agency}
+
+
 @dataclass(frozen=True)
 class Candidate:
     code: str
     name: str
     score: float  # probability that this is the procedure meant (calibrated on the tuning set)
+
+    @property
+    def is_outside(self) -> bool:
+        return self.code.startswith(OUTSIDE_PREFIX)
 
     def as_dict(self) -> Dict[str, object]:
         return {"code": self.code, "name": self.name, "score": round(self.score, 4)}
@@ -132,7 +169,8 @@ class Candidate:
 @dataclass(frozen=True)
 class Resolution:
     status: str  # match | ambiguous | none
-    candidates: Tuple[Candidate, ...] = field(default_factory=tuple)
+    candidates: Tuple[Candidate, ...] = field(default_factory=tuple)  # KB procedures only
+    outside: Optional[OutsideField] = None  # set when the question is about an uncovered field
 
     @property
     def best(self) -> Optional[Candidate]:
@@ -147,18 +185,30 @@ class Resolution:
         return tuple(c for c in self.candidates[:3] if c.score >= top * OPTION_FLOOR)
 
     def as_dict(self) -> Dict[str, object]:
-        return {"status": self.status, "candidates": [c.as_dict() for c in self.candidates]}
+        data: Dict[str, object] = {"status": self.status, "candidates": [c.as_dict() for c in self.candidates]}
+        if self.outside:
+            data["outside"] = self.outside.as_dict()
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, object]) -> "Resolution":
+        """Back from as_dict (the NLU pipeline hands the resolution to the actions this way)."""
+        candidates = tuple(Candidate(str(c["code"]), str(c["name"]), float(c["score"]))
+                           for c in data.get("candidates") or [])
+        outside = data.get("outside")
+        return cls(str(data.get("status", "none")), candidates,
+                   OutsideField(outside["field"], outside["agency"]) if isinstance(outside, dict) else None)
 
 
 # Features of a (question, candidate) pair, in the order of the weights file.
 FEATURES = ("recall", "order", "contiguity", "precision_name", "precision_all", "bm25_rel",
             "level_cue", "sibling_cue", "agency_cue", "unknown_share", "scope_cue",
-            "alias_fit")
+            "alias_fit", "name_recall")
 DEFAULT_WEIGHTS = {
     "bias": -7.0, "recall": 3.5, "order": 1.0, "contiguity": 1.5, "precision_name": 4.0,
     "precision_all": 1.0, "bm25_rel": 2.0, "level_cue": 1.0, "sibling_cue": 1.0,
     "agency_cue": 0.8, "unknown_share": -2.0, "scope_cue": 2.0,
-    "alias_fit": 2.0,
+    "alias_fit": 2.0, "name_recall": 1.0,
 }
 
 
@@ -202,9 +252,12 @@ class ProcedureResolver:
     """An in-memory index over every procedure of the KB."""
 
     def __init__(self, entries: Sequence[ProcedureEntry], weights: Optional[Dict[str, float]] = None,
-                 lexicon: Optional[FrozenSet[Tuple[str, ...]]] = None):
-        self.entries: List[ProcedureEntry] = list(entries)
-        self.by_code = {e.code: i for i, e in enumerate(self.entries)}
+                 lexicon: Optional[FrozenSet[Tuple[str, ...]]] = None,
+                 outside: Optional[Tuple[Sequence[ProcedureEntry], Dict[str, OutsideField]]] = None):
+        self.by_code = {e.code: i for i, e in enumerate(entries)}  # the KB's procedures
+        outside_list, self.outside_fields = outside if outside is not None else outside_entries()
+        # The outside catalogue is indexed after the KB's entries, with the same features.
+        self.entries: List[ProcedureEntry] = [*entries, *outside_list]
         self.weights = weights or load_weights()
         self.lexicon = lexicon if lexicon is not None else build_lexicon(self.entries)
         n = len(self.entries)
@@ -256,6 +309,13 @@ class ProcedureResolver:
              for k in dict.fromkeys(e.alias_keys) if k]
             for e in self.entries
         ]
+        # The official name alone: its qualifiers ("chuyển đổi", "cấp Tỉnh") tell siblings apart
+        # where the everyday names of both read the same.
+        self._official: List[_Alias] = []
+        for e in self.entries:
+            key = match_key(e.name)
+            tokens = tuple(t for t in key.split() if t not in STOPWORDS)
+            self._official.append(_Alias(key, tokens, sum(self._w(t) for t in tokens)))
         self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
         # Which variant phrases each name holds (static, so scoring needs no regex).
         self._variants: List[FrozenSet[str]] = []
@@ -275,7 +335,9 @@ class ProcedureResolver:
     def _terms(self, tokens: Sequence[str]) -> List[str]:
         """Retrieval terms of folded tokens: content syllables plus the compounds they form."""
         content = [t for t in tokens if t not in STOPWORDS]
-        return content + join_compounds(tokens, self.lexicon)
+        # A compound of question words only ("lệ phí", "thời gian") is no evidence either.
+        return content + [c for c in join_compounds(tokens, self.lexicon)
+                          if not all(p in STOPWORDS for p in c.split("_"))]
 
     def _w(self, token: str) -> float:
         base = self.idf.get(token, 1.0)
@@ -289,8 +351,9 @@ class ProcedureResolver:
                 out.append(t)
                 continue
             fixes += 1
-            hit = process.extractOne(t, self._words, scorer=fuzz.ratio, score_cutoff=75)
-            out.append(hit[0] if hit else t)
+            # Equally close words ("sihn": sinh, shcn): the more common one is the likelier.
+            hits = process.extract(t, self._words, scorer=fuzz.ratio, score_cutoff=75, limit=5)
+            out.append(max(hits, key=lambda h: (h[1], -self.idf[h[0]]))[0] if hits else t)
         return tuple(out)
 
     def prepare(self, text: str) -> Query:
@@ -354,6 +417,9 @@ class ProcedureResolver:
             c = fuzz.partial_ratio(alias.key, query.key) / 100.0 if alias.key else 0.0
             if r + o + c > recall + order + contiguity:
                 recall, order, contiguity, best_alias = r, o, c, alias.key
+        official = self._official[i]
+        name_recall = (sum(self._w(t) for t in official.tokens if t in qset) / official.weight
+                       if official.weight else 0.0)
         name_vocab, all_vocab = self._name_vocab[i], self._all_vocab[i]
         precision_name = (sum(self._w(t) for t in query.content if t in name_vocab) / content_weight
                           if content_weight else 0.0)
@@ -380,7 +446,7 @@ class ProcedureResolver:
             "precision_name": precision_name, "precision_all": precision_all, "bm25_rel": bm25_rel,
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
-            "scope_cue": scope_cue, "alias_fit": alias_fit,
+            "scope_cue": scope_cue, "alias_fit": alias_fit, "name_recall": name_recall,
         }
 
     def _probability(self, feats: Dict[str, float]) -> float:
@@ -412,15 +478,19 @@ class ProcedureResolver:
 
     def resolve(self, text: str, limit: int = 5) -> Resolution:
         """Decide: one clear procedure, a few close ones, or none the KB knows."""
-        return self.decide(self.score_all(text)[:limit])
+        return self.decide(self.score_all(text), limit)
 
-    def decide(self, scored: Sequence[Candidate]) -> Resolution:
-        scored = tuple(scored)
+    def decide(self, scored: Sequence[Candidate], limit: int = 5) -> Resolution:
+        """The outcome for candidates ranked best first (outside-catalogue ones included)."""
+        if scored and scored[0].is_outside:
+            kb_only = tuple(c for c in scored if not c.is_outside)[:limit]
+            return Resolution("none", kb_only, self.outside_fields.get(scored[0].code))
+        scored = tuple(c for c in scored if not c.is_outside)[:limit]
         if not scored or scored[0].score < self.weights["threshold"]:
-            return Resolution("none", tuple(scored))
+            return Resolution("none", scored)
         if len(scored) > 1 and scored[1].score >= scored[0].score * self.weights["ambiguity_ratio"]:
-            return Resolution("ambiguous", tuple(scored))
-        return Resolution("match", tuple(scored))
+            return Resolution("ambiguous", scored)
+        return Resolution("match", scored)
 
 
 MAX_QUESTION_CHARS = 1000  # a 5,000-character message is resolved on its first part

@@ -19,7 +19,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 
 from procedures_kb.query import KnowledgeBase
-from procedures_kb.resolver import FEATURES, WEIGHTS_FILE, Candidate, ProcedureResolver
+from procedures_kb.resolver import FEATURES, OUTSIDE_PREFIX, WEIGHTS_FILE, Candidate, ProcedureResolver
 from tests.procedure_questions import tune_questions
 
 AMBIGUOUS_CREDIT = 0.7  # a right answer among the buttons is worth less than a direct one
@@ -28,11 +28,11 @@ AMBIGUOUS_CREDIT = 0.7  # a right answer among the buttons is worth less than a 
 def decisions_right(resolver: ProcedureResolver, ranked: Sequence[Tuple[frozenset, List[Candidate]]]) -> float:
     score = 0.0
     for gold, candidates in ranked:
-        result = resolver.decide(candidates[:5])
+        result = resolver.decide(candidates)
         if not gold:
             score += result.status == "none"
         elif result.status == "match":
-            score += candidates[0].code in gold
+            score += result.candidates[0].code in gold
         elif result.status == "ambiguous":
             score += AMBIGUOUS_CREDIT * any(c.code in gold for c in result.options)
     return score
@@ -50,21 +50,23 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     for q in questions:
         gold = q.gold_in(known)
         feats = resolver.candidates(q.text)
-        groups.append((gold, [i for i, _ in feats]))
-        for i, f in feats:
-            rows.append([f[k] for k in FEATURES])
-            labels.append(int(resolver.entries[i].code in gold))
+        matrix = np.array([[f[k] for k in FEATURES] for _, f in feats]).reshape(len(feats), len(FEATURES))
+        groups.append((gold, [i for i, _ in feats], matrix))
+        for (i, _), row in zip(feats, matrix):
+            code = resolver.entries[i].code
+            if not gold and code.startswith(OUTSIDE_PREFIX):
+                continue  # a question outside the KB may well be about this one: no label
+            rows.append(row)
+            labels.append(int(code in gold))
     X, y = np.array(rows), np.array(labels)
-    model = LogisticRegression(C=1.0, max_iter=2000, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
+    model = LogisticRegression(C=1.0, max_iter=3000, class_weight={0: 1.0, 1: 3.0}).fit(X, y)
     resolver.weights.update({"bias": float(model.intercept_[0]),
                              **{k: float(w) for k, w in zip(FEATURES, model.coef_[0])}})
     # Rank each question's candidates with the fitted probabilities, then pick the thresholds.
-    probs = model.predict_proba(X)[:, 1]
-    ranked, pos = [], 0
-    for gold, idxs in groups:
-        cands = [Candidate(resolver.entries[i].code, "", float(p))
-                 for i, p in zip(idxs, probs[pos:pos + len(idxs)])]
-        pos += len(idxs)
+    ranked = []
+    for gold, idxs, matrix in groups:
+        probs = model.predict_proba(matrix)[:, 1] if len(idxs) else []
+        cands = [Candidate(resolver.entries[i].code, "", float(p)) for i, p in zip(idxs, probs)]
         cands.sort(key=lambda c: (-c.score, c.code))
         ranked.append((gold, cands))
     best = (-1.0, 0.5, 0.6)
@@ -80,7 +82,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "threshold": round(threshold, 2),
         "ambiguity_ratio": round(ratio, 2),
         "fitted_on": {
-            "questions": len(questions), "outside_kb": sum(not g for g, _ in groups),
+            "questions": len(questions), "outside_kb": sum(not g for g, _, _ in groups),
             "candidates": len(y), "kb_procedures": len(known), "date": dt.date.today().isoformat(),
             "right_decisions": round(right / len(questions), 3),
         },

@@ -103,7 +103,17 @@ def test_unknown_procedure_is_said_not_invented():
         "lệ phí đăng ký nhãn hiệu cho sản phẩm", "ask_fee",
         slots={"procedure_code": "1.001193"},
         entities=[{"entity": "procedure", "value": "đăng ký nhãn hiệu cho sản phẩm"}]))
-    assert "chưa có thông tin" in messages[0]["text"]
+    text = messages[0]["text"]
+    assert "chưa có" in text and "dichvucong.gov.vn" in text
+    assert "đồng" not in text, "no fee is stated for a procedure the KB does not hold"
+    assert slot(events, "procedure_code") == "unset"
+
+
+def test_uncovered_field_is_named_with_who_to_ask():
+    """A clinic licence belongs to health, which the KB does not cover: say so, point to it."""
+    messages, events = run(ActionAnswerDocuments(), tracker("mở phòng khám nha khoa tư nhân cần giấy tờ gì"))
+    text = messages[0]["text"]
+    assert "lĩnh vực y tế" in text and "Sở Y tế" in text
     assert slot(events, "procedure_code") == "unset"
 
 

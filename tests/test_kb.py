@@ -11,7 +11,7 @@ import yaml
 
 from procedures_kb.build import build
 from procedures_kb.query import KnowledgeBase
-from procedures_kb.records import PROCEDURES_DIR, RecordError, load_aliases, load_procedures
+from procedures_kb.records import PROCEDURES_DIR, RecordError, load_aliases, load_outside, load_procedures
 from tests.conftest import _portal_dir, portal_record
 
 CORE = {
@@ -166,3 +166,15 @@ def test_everyday_names_reach_the_kb(kb):
     extra = load_aliases()["1.001193"]
     aliases = {e.code: e.aliases for e in kb.entries()}["1.001193"]
     assert set(extra) <= set(aliases)
+
+
+def test_outside_catalogue_is_valid_and_kept_apart_from_the_kb():
+    catalogue = load_outside()
+    assert sum(len(r.procedures) for _, r in catalogue) > 300
+    assert all(r.field and r.agency for _, r in catalogue)
+
+
+def test_bad_outside_catalogue_names_file_and_field(tmp_path):
+    (tmp_path / "y.yml").write_text('field: "y tế"\nprocedures: [{name: "Mở phòng khám"}]\n', encoding="utf-8")
+    with pytest.raises(RecordError, match=r"y\.yml.*agency"):
+        load_outside(tmp_path)

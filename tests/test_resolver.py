@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from bot.text import fold
+from procedures_kb.resolver import Resolution
 
 DEV = Path(__file__).parent / "data" / "procedure_dev.yml"
 
@@ -38,6 +39,22 @@ def test_typo_is_tolerated(resolver):
 def test_unknown_procedure_is_none(resolver):
     assert resolver.resolve("xin giấy phép khai thác cát sỏi lòng sông").status == "none"
     assert resolver.resolve("thời tiết hôm nay thế nào").status == "none"
+
+
+@pytest.mark.parametrize("question, field", [
+    ("xin giấy phép mở phòng khám tư", "y tế"),
+    ("dang ky nhan hieu cho san pham", "khoa học"),
+    ("xin giấy phép tổ chức biểu diễn nghệ thuật", "văn hóa"),
+    ("xin giấy phép lao động cho chuyên gia nước ngoài", "lao động"),
+])
+def test_uncovered_field_is_none_and_named(resolver, question, field):
+    result = resolver.resolve(question)
+    assert result.status == "none" and result.outside is not None, result
+    assert field in result.outside.field
+    assert all(not c.is_outside for c in result.candidates), "outside entries are never offered"
+    back = Resolution.from_dict(result.as_dict())  # as the actions receive it from the NLU
+    assert (back.status, back.outside, [c.code for c in back.candidates]) == (
+        result.status, result.outside, [c.code for c in result.candidates])
 
 
 def test_follow_up_without_a_name_is_none(resolver):

@@ -59,8 +59,13 @@ def test_lost_document_prefers_reissue(full_resolver):
 
 
 def test_out_of_kb_question_is_none(full_resolver):
-    assert full_resolver.resolve("xin giấy phép hành nghề khám chữa bệnh cho bác sĩ").status == "none"
-    assert full_resolver.resolve("thời tiết hôm nay thế nào").status == "none"
+    """Questions of uncovered fields are not matched to the nearest of 2,642 procedures. (Small
+    talk is turned away by the intent model first: at this level "thời tiết hôm nay thế nào"
+    meets the weather-forecast licence; test_project.test_cli_json_contract covers it.)"""
+    for question in ("xin giấy phép hành nghề khám chữa bệnh cho bác sĩ", "mở trường mầm non tư thục",
+                     "xin cấp lại bằng tốt nghiệp đại học bị mất"):
+        result = full_resolver.resolve(question)
+        assert result.status == "none" and result.outside is not None, (question, result)
 
 
 def test_scores_are_probabilities(full_resolver):
