@@ -178,6 +178,13 @@ def test_fallback_answers_a_clear_procedure_then_hands_over():
     assert "cán bộ" in messages[0]["text"]
 
 
+def test_fallback_points_an_uncovered_field_to_its_agency():
+    messages, events = run(ActionFallback(), tracker("cho hỏi thủ tục cấp giấy phép lao động cho người nước ngoài",
+                                                     "nlu_fallback"))
+    assert "Sở Nội vụ" in messages[0]["text"]
+    assert slot(events, "handoff") == "unset"
+
+
 def test_fallback_on_emoji_only():
     messages, _ = run(ActionFallback(), tracker("😀😀", "nlu_fallback"))
     assert messages[0]["text"] == render.EMPTY_MESSAGE

@@ -83,6 +83,14 @@ def test_fee_then_switch_procedure_keeps_the_question(server, kb):
     assert kb.get_procedure("1.000656").name in reply and "Phí, lệ phí" in reply
 
 
+def test_question_of_an_uncovered_field_is_pointed_to_its_agency(server):
+    """Health is not in the KB: the reply says so and names who handles it, with no KB fee."""
+    who = f"u-{uuid.uuid4().hex[:6]}"
+    reply = text_of(say(server, who, "em muốn mở phòng khám nha khoa tư nhân thì cần giấy tờ gì ạ"))
+    assert "y tế" in reply and "Sở Y tế" in reply
+    assert "Phí, lệ phí" not in reply
+
+
 def test_case_status_over_two_turns(server):
     who = f"u-{uuid.uuid4().hex[:6]}"
     first = text_of(say(server, who, "tra cứu tình trạng hồ sơ giúp tôi"))
