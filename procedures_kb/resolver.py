@@ -63,14 +63,21 @@ WEIGHTS_FILE = Path(__file__).with_name("resolver_weights.json")
 
 # Level words: a question naming a level prefers the sibling carried out there. Accented forms are
 # searched in the NFC lower-case question, folded ones in the folded question ("sở" folds to "so",
-# which is also "số"/"sổ", so it only counts when written with its accent).
+# which is also "số"/"sổ", so it only counts when written with its accent). Bare "bộ", "sở",
+# "tỉnh" and "phường" are not cues: "bộ hồ sơ", "cơ sở", "ra tỉnh khác" name no level.
 LEVEL_CUES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
-    "Cấp xã": (("ủy ban xã", "ubnd xã", "ubnd phường", "phường", "thị trấn", "huyện", "quận"),
+    "Cấp xã": (("ủy ban xã", "ubnd xã", "ubnd phường", "ở phường", "tại phường", "lên phường", "ra phường",
+                "cấp xã", "ở xã", "tại xã", "lên xã", "ra xã", "thị trấn", "huyện", "quận"),
                ("cap xa", "ubnd xa", "uy ban nhan dan xa", "o xa", "tai xa", "len xa", "ra xa",
                 "ubnd phuong", "o phuong", "tai phuong", "cap huyen")),
-    "Cấp tỉnh": (("sở", "tỉnh", "thành phố trực thuộc"), ("cap tinh", "ubnd tinh", "o tinh", "so tu phap",
-                 "so xay dung", "so tai chinh", "so nong nghiep")),
-    "Cấp bộ": (("bộ", "cục", "trung ương", "tổng cục"), ("cap bo", "trung uong", "cap trung uong")),
+    "Cấp tỉnh": (("sở tư pháp", "sở xây dựng", "sở tài chính", "sở nông nghiệp", "lên sở", "ở sở", "tại sở",
+                  "nộp sở", "cấp tỉnh", "ubnd tỉnh",
+                  "ủy ban tỉnh", "ở tỉnh", "lên tỉnh", "tại tỉnh", "thành phố trực thuộc"),
+                 ("cap tinh", "ubnd tinh", "o tinh", "len tinh", "so tu phap", "so xay dung", "so tai chinh",
+                  "so nong nghiep")),
+    "Cấp bộ": (("cấp bộ", "lên bộ", "ở bộ", "bộ tài chính", "bộ công an", "bộ xây dựng", "bộ tư pháp",
+                "bộ nông nghiệp", "cục", "trung ương", "tổng cục"),
+               ("cap bo", "len bo", "trung uong", "cap trung uong")),
 }
 # Sibling cues: question words (accented, searched in the accented question; folded, in the
 # folded one) that favour names containing one of the name phrases (accented, searched in the
