@@ -48,8 +48,7 @@ class ActionFallback(Action):
                 return [SlotSet("procedure_code", proc.code), SlotSet("topic", "overview"),
                         SlotSet("fallback_count", 0.0)]
         if resolution.outside:  # recognisably a field the KB does not cover: say who handles it
-            outside = resolution.outside
-            utter(dispatcher, render.render_unknown_procedure(outside.field, outside.agency))
+            utter(dispatcher, render.render_unknown_procedure(resolution.outside))
             return [SlotSet("fallback_count", 0.0)]
         misses = int(tracker.get_slot("fallback_count") or 0) + 1
         if misses >= 2:

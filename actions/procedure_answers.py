@@ -45,8 +45,7 @@ class ProcedureAnswerAction(Action, abc.ABC):
         if pick.status == "ambiguous":
             utter(dispatcher, render.render_choices(pick.options))
         elif pick.status == "unknown":
-            outside = pick.outside
-            utter(dispatcher, render.render_unknown_procedure(outside and outside.field, outside and outside.agency))
+            utter(dispatcher, render.render_unknown_procedure(pick.outside))
         else:
             utter(dispatcher, render.render_which_procedure())
         return [SlotSet("topic", topic)]

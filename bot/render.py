@@ -9,11 +9,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional, Sequence
 
 from bot.text import fold
 from procedures_kb.models import CHANNEL_LABELS
 from procedures_kb.query import CaseView, ChannelView, DocumentView, FeeView, ProcedureView
+
+if TYPE_CHECKING:  # the resolver pulls in numpy and rapidfuzz; rendering needs only the fields
+    from procedures_kb.resolver import OutsideField
 
 PORTAL_URL = "https://dichvucong.gov.vn"
 
@@ -344,13 +347,13 @@ def render_choices(options: Sequence) -> Reply:
     )
 
 
-def render_unknown_procedure(outside_field: Optional[str] = None, outside_agency: Optional[str] = None) -> Reply:
+def render_unknown_procedure(outside: Optional["OutsideField"] = None) -> Reply:
     """The KB does not know the procedure; when the question is recognisably about a field the
     KB does not cover (procedures_kb/data/outside), say which and who handles it."""
-    if outside_field and outside_agency:
+    if outside:
         return Reply(
-            f"Dạ, câu hỏi này có vẻ thuộc lĩnh vực {outside_field}. Lĩnh vực này chưa có trong cơ sở "
-            f"dữ liệu của tôi nên tôi không dám trả lời sai ạ. Anh/chị vui lòng hỏi {outside_agency}; "
+            f"Dạ, câu hỏi này có vẻ thuộc lĩnh vực {outside.field}. Lĩnh vực này chưa có trong cơ sở "
+            f"dữ liệu của tôi nên tôi không dám trả lời sai ạ. Anh/chị vui lòng hỏi {outside.agency}; "
             f"hoặc có thể {WHERE_ELSE}"
         )
     return Reply(NOT_IN_KB)

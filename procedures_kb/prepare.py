@@ -25,6 +25,7 @@ from procedures_kb.query import KBNotBuilt, KnowledgeBase
 
 FINGERPRINT_META = "prepared_fingerprint"
 _INPUTS = ("procedures_kb/data/procedures/*.yml", "procedures_kb/data/aliases/*.yml",
+           "procedures_kb/data/outside/*.yml",
            "procedures_kb/data/cases.yml", "procedures_kb/*.py",
            "bot/text.py")
 
@@ -66,7 +67,7 @@ def describe(kb: KnowledgeBase) -> str:
 
 def prepare(url: Optional[str] = None, portal: Optional[Path] = None, progress: bool = True) -> KnowledgeBase:
     """Rebuild the KB when its inputs changed; return it."""
-    from procedures_kb.resolver import LEXICON_META, build_lexicon
+    from procedures_kb.resolver import LEXICON_META, build_lexicon, outside_entries
 
     url = url or database_url()
     wanted = fingerprint(portal)
@@ -84,6 +85,7 @@ def prepare(url: Optional[str] = None, portal: Optional[Path] = None, progress: 
 
         print(import_portal(portal, url, progress=progress).format())
     kb = KnowledgeBase(url)
-    lexicon = sorted("_".join(w) for w in build_lexicon(kb.entries()))
+    # Every name the resolver indexes: the KB's and the outside catalogue's.
+    lexicon = sorted("_".join(w) for w in build_lexicon([*kb.entries(), *outside_entries()[0]]))
     _write_meta(url, {LEXICON_META: json.dumps(lexicon, ensure_ascii=False), FINGERPRINT_META: wanted})
     return KnowledgeBase(url)

@@ -20,6 +20,7 @@ PROCEDURES_DIR = DATA_DIR / "procedures"
 CASES_FILE = DATA_DIR / "cases.yml"
 ALIASES_DIR = DATA_DIR / "aliases"
 OUTSIDE_DIR = DATA_DIR / "outside"
+OUTSIDE_WORDS_FILE = DATA_DIR / "outside_scope.yml"
 MAX_ALIAS_CHARS = 120
 
 CODE_RE = r"^\d\.\d{6}$"
@@ -297,6 +298,15 @@ def load_outside(directory: Path = OUTSIDE_DIR) -> List[Tuple[str, OutsideRecord
         except ValidationError as exc:
             raise _first_error(path, exc) from exc
     return out
+
+
+def load_outside_words(path: Path = OUTSIDE_WORDS_FILE) -> List[str]:
+    """Words of the fields the KB does not cover (procedures_kb/data/outside_scope.yml)."""
+    data = _read_yaml(path)
+    domains = data.get("domains") if isinstance(data, dict) else None
+    if not isinstance(domains, dict) or not all(isinstance(v, list) for v in domains.values()):
+        raise RecordError(path, "domains", "must map each field to a list of words")
+    return [str(w) for words in domains.values() for w in words]
 
 
 def load_cases(path: Path = CASES_FILE) -> List[CaseRecord]:

@@ -30,12 +30,11 @@ from pathlib import Path
 from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
-import yaml
 from rapidfuzz import fuzz, process
 
 from bot.text import compound_keys, join_compounds, match_key, nfc, question_key
 from procedures_kb.query import KnowledgeBase, ProcedureEntry, shared_kb
-from procedures_kb.records import OUTSIDE_DIR, load_outside
+from procedures_kb.records import OUTSIDE_DIR, load_outside, load_outside_words
 
 # Words of questions, not of procedure names: they must not make a procedure look relevant.
 STOPWORDS: FrozenSet[str] = frozenset(
@@ -109,14 +108,6 @@ def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
 
 
 AGENCY_CUES = ("cong an", "ngan hang", "hai quan", "thue", "kho bac", "toa an")
-
-SCOPE_FILE = Path(__file__).with_name("data") / "outside_scope.yml"
-
-
-def load_scope_keys(path: Path = SCOPE_FILE) -> Tuple[str, ...]:
-    """match_keys of the words of fields the KB does not cover (procedures_kb/data/outside_scope.yml)."""
-    domains = yaml.safe_load(path.read_text(encoding="utf-8"))["domains"]
-    return tuple(dict.fromkeys(match_key(w) for words in domains.values() for w in words))
 
 
 LEXICON_META = "compound_lexicon"  # kb_meta key of the stored lexicon (a JSON list of "dang_ky")
@@ -274,7 +265,7 @@ class ProcedureResolver:
         self._all_vocab: List[FrozenSet[str]] = []
         self._agency_key: List[str] = []
         self._scope_text: List[str] = []
-        self._scope_keys = load_scope_keys()
+        self._scope_keys = tuple(dict.fromkeys(match_key(w) for w in load_outside_words()))
         for e in self.entries:
             name_tokens = [t for k in dict.fromkeys(e.alias_keys) for t in k.split()]
             parts = {
@@ -329,6 +320,11 @@ class ProcedureResolver:
         for e in self.entries:
             names = nfc(e.name).lower()  # the official name: everyday aliases mix the variants
             self._variants.append(frozenset(p for p in VARIANT_PHRASES if _has_phrase(names, (p,))))
+
+    @property
+    def kb_entries(self) -> List[ProcedureEntry]:
+        """The KB's procedures (the outside catalogue's entries follow them in `entries`)."""
+        return self.entries[:len(self.by_code)]
 
     @classmethod
     def from_kb(cls, kb: KnowledgeBase) -> "ProcedureResolver":

@@ -159,7 +159,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--cv", action="store_true", help="print cross-validation figures, write nothing")
     args = parser.parse_args(argv)
     kb = KnowledgeBase(args.db) if args.db else KnowledgeBase()
-    resolver = ProcedureResolver(kb.entries())
+    resolver = ProcedureResolver.from_kb(kb)  # exactly as served
     questions = tune_questions()
     groups = collect(resolver, questions)
     if args.cv:
