@@ -92,6 +92,22 @@ ABBREVIATIONS: Dict[str, str] = {
     "tmdt": "thuong mai dien tu",
     "hdnd": "hoi dong nhan dan",
     "qsd": "quyen su dung",
+    # Banking, securities, environment and traffic shorthand.
+    "nhnn": "ngan hang nha nuoc",
+    "tctd": "to chuc tin dung",
+    "qtdnd": "quy tin dung nhan dan",
+    "ubck": "uy ban chung khoan",
+    "ubcknn": "uy ban chung khoan nha nuoc",
+    "ctck": "cong ty chung khoan",
+    "ndt": "nha dau tu",
+    "htx": "hop tac xa",
+    "kd": "kinh doanh",
+    "sx": "san xuat",
+    "bds": "bat dong san",
+    "dtm": "danh gia tac dong moi truong",
+    "tnmt": "tai nguyen moi truong",
+    "csgt": "canh sat giao thong",
+    "xkld": "xuat khau lao dong",
 }
 
 

@@ -81,31 +81,75 @@ LEVEL_CUES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, ...]]] = {
 # Sibling cues: question words (accented, searched in the accented question; folded, in the
 # folded one) that favour names containing one of the name phrases (accented, searched in the
 # lower-case names: folded, "đổi" would also be "đối với"). A name holding a variant phrase
-# (cấp lại, cấp đổi…) is not the default reading of a question without such a cue.
-SIBLING_CUES: Tuple[Tuple[Tuple[str, ...], Tuple[str, ...], Tuple[str, ...]], ...] = (
-    (("mất", "thất lạc", "hỏng", "rách", "cháy", "cấp lại", "làm lại", "xin lại"),
-     ("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach", "bi chay",
-      "cap lai", "lam lai", "xin lai"),
-     ("cấp lại", "đăng ký lại", "làm lại")),
-    (("đổi", "hết hạn"), ("het han", "doi sang", "doi moi", "cap doi", "doi lai"), ("cấp đổi", "đổi", "gia hạn")),
-    (("gia hạn",), ("gia han",), ("gia hạn",)),
-    (("sai thông tin", "ghi sai", "bị sai", "sửa lại", "điều chỉnh", "thay đổi", "bổ sung", "sửa đổi"),
-     ("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh", "thay doi", "bo sung", "sua doi"),
-     ("điều chỉnh", "cải chính", "thay đổi", "sửa đổi", "bổ sung", "đính chính")),
-    (("xóa", "xoá", "hủy", "huỷ", "không dùng nữa", "thanh lý"),
-     ("xoa dang ky", "xoa ten", "huy bo", "huy dang ky", "khong dung nua", "thanh ly"),
-     ("xóa", "hủy")),
-    (("thu hồi",), ("thu hoi",), ("thu hồi",)),
-    (("tạm ngừng", "tạm dừng", "nghỉ kinh doanh", "chấm dứt", "giải thể", "đóng cửa", "ngừng hoạt động"),
-     ("tam ngung", "tam dung", "nghi kinh doanh", "cham dut", "giai the", "dong cua", "ngung hoat dong"),
-     ("tạm ngừng", "chấm dứt", "giải thể", "đình chỉ")),
+# (cấp lại, cấp đổi…) is not the default reading of a question without such a cue; a name saying
+# "lần đầu" is the default reading, so that group only rewards (variant=False).
+
+
+@dataclass(frozen=True)
+class SiblingCue:
+    accented: Tuple[str, ...]
+    folded: Tuple[str, ...]
+    names: Tuple[str, ...]
+    variant: bool = True
+
+
+SIBLING_CUES: Tuple[SiblingCue, ...] = (
+    SiblingCue(("mất", "thất lạc", "hỏng", "rách", "cháy", "cấp lại", "làm lại", "xin lại"),
+               ("bi mat", "lam mat", "danh mat", "that lac", "mat roi", "bi hong", "hu hong", "bi rach",
+                "bi chay", "cap lai", "lam lai", "xin lai"),
+               ("cấp lại", "đăng ký lại", "làm lại")),
+    SiblingCue(("đổi", "hết hạn"), ("het han", "doi sang", "doi moi", "cap doi", "doi lai"),
+               ("cấp đổi", "đổi", "gia hạn")),
+    SiblingCue(("gia hạn",), ("gia han",), ("gia hạn",)),
+    SiblingCue(("sai thông tin", "ghi sai", "bị sai", "sửa lại", "điều chỉnh", "thay đổi", "bổ sung", "sửa đổi"),
+               ("sai thong tin", "ghi sai", "bi sai", "sua lai", "dieu chinh", "thay doi", "bo sung", "sua doi"),
+               ("điều chỉnh", "cải chính", "thay đổi", "sửa đổi", "bổ sung", "đính chính")),
+    SiblingCue(("xóa", "xoá", "hủy", "huỷ", "không dùng nữa", "thanh lý"),
+               ("xoa dang ky", "xoa ten", "huy bo", "huy dang ky", "khong dung nua", "thanh ly"),
+               ("xóa", "hủy")),
+    SiblingCue(("thu hồi",), ("thu hoi",), ("thu hồi",)),
+    SiblingCue(("tạm ngừng", "tạm dừng", "nghỉ kinh doanh", "chấm dứt", "giải thể", "đóng cửa", "ngừng hoạt động"),
+               ("tam ngung", "tam dung", "nghi kinh doanh", "cham dut", "giai the", "dong cua", "ngung hoat dong"),
+               ("tạm ngừng", "chấm dứt", "giải thể", "đình chỉ")),
+    # Giving a licence back: "không làm nữa", "trả giấy phép" → trả lại / chấm dứt / đóng cửa.
+    SiblingCue(("trả lại", "nộp lại giấy phép", "trả giấy phép", "không làm nữa", "không khai thác nữa",
+                "không sản xuất nữa", "không hoạt động nữa", "không kinh doanh nữa", "xin thôi"),
+               ("tra lai", "nop lai giay phep", "tra giay phep", "khong lam nua", "khong khai thac nua",
+                "khong san xuat nua", "khong hoat dong nua", "khong kinh doanh nua", "xin thoi"),
+               ("trả lại", "chấm dứt", "đóng cửa", "thôi")),
+    SiblingCue(("lần đầu", "mới mua", "mới thành lập", "mới mở", "chưa từng", "cấp mới"),
+               ("lan dau", "moi mua", "moi thanh lap", "moi mo", "chua tung", "cap moi"),
+               ("lần đầu", "cấp mới"), variant=False),
 )
-VARIANT_PHRASES = tuple(dict.fromkeys(p for _, _, phrases in SIBLING_CUES for p in phrases))
+NAME_PHRASES = tuple(dict.fromkeys(p for cue in SIBLING_CUES for p in cue.names))
+VARIANT_PHRASES = frozenset(p for cue in SIBLING_CUES if cue.variant for p in cue.names)
 
 
 def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
     return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in phrases)
 
+
+# Foreign cues: a question naming a foreign country, a foreigner or life abroad favours the sibling
+# "… có yếu tố nước ngoài" / "… ở nước ngoài" / "người nước ngoài" over the domestic one. Accented
+# forms in the NFC lower-case question; folded ones only where folding leaves no other word
+# ("nhật" folds to "nhat", also "nhất"; "hàn" to "han", also "hạn"). Bare "mỹ" and "pháp" are
+# not cues: "mỹ phẩm", "tư pháp".
+FOREIGN_CUES: Tuple[Tuple[str, ...], Tuple[str, ...]] = (
+    ("nước ngoài", "người nước ngoài", "ngoại quốc", "việt kiều", "kiều bào", "định cư", "lãnh sự",
+     "đại sứ quán", "sứ quán", "quốc tịch nước ngoài", "người tây", "ông tây", "người mỹ", "bên mỹ", "ở mỹ", "sang mỹ", "nước mỹ", "hoa kỳ", "nhật bản",
+     "người nhật", "bên nhật", "ở nhật", "sang nhật", "hàn quốc", "người hàn", "bên hàn", "sang hàn",
+     "trung quốc", "đài loan", "hồng kông", "người pháp", "nước pháp", "bên pháp", "sang pháp", "người đức", "nước đức", "bên đức", "ở đức", "sang đức",
+     "úc", "canada", "nước nga", "người nga", "lào", "campuchia", "thái lan", "singapore",
+     "malaysia", "philippines", "indonesia", "ấn độ", "anh quốc", "nước anh", "châu âu", "xuất khẩu lao động"),
+    ("nuoc ngoai", "ngoai quoc", "viet kieu", "kieu bao", "dinh cu", "lanh su", "dai su quan", "su quan",
+     "nguoi tay", "nguoi my", "ben my", "o my", "sang my", "hoa ky", "nhat ban", "nguoi nhat", "ben nhat",
+     "sang nhat", "han quoc", "nguoi han", "ben han", "sang han", "trung quoc", "dai loan", "hong kong",
+     "nguoi phap", "nuoc phap", "ben phap", "nguoi duc", "nuoc duc", "ben duc", "o duc", "sang duc",
+     "nguoi uc", "ben uc", "canada", "nguoi nga", "nuoc nga", "nguoi lao", "ben lao", "campuchia",
+     "thai lan", "singapore", "malaysia", "philippines", "indonesia", "an do", "chau au",
+     "xuat khau lao dong"),
+)
+FOREIGN_NAME_PHRASES = ("nước ngoài", "người việt nam định cư", "ngoài nước", "quốc tế")
 
 AGENCY_CUES = ("cong an", "ngan hang", "hai quan", "thue", "kho bac", "toa an")
 
@@ -201,12 +245,14 @@ class Resolution:
 # Features of a (question, candidate) pair, in the order of the weights file.
 FEATURES = ("recall", "order", "contiguity", "precision_name", "precision_all", "bm25_rel",
             "level_cue", "sibling_cue", "agency_cue", "unknown_share", "scope_cue",
-            "alias_fit", "name_recall")
+            "alias_fit", "name_recall", "local_recall", "local_precision", "foreign_cue",
+            "local_alias_fit")
 DEFAULT_WEIGHTS = {
     "bias": -7.0, "recall": 3.5, "order": 1.0, "contiguity": 1.5, "precision_name": 4.0,
     "precision_all": 1.0, "bm25_rel": 2.0, "level_cue": 1.0, "sibling_cue": 1.0,
     "agency_cue": 0.8, "unknown_share": -2.0, "scope_cue": 2.0,
-    "alias_fit": 2.0, "name_recall": 1.0,
+    "alias_fit": 2.0, "name_recall": 1.0, "local_recall": 0.0, "local_precision": 0.0,
+    "foreign_cue": 0.0, "local_alias_fit": 0.0,
 }
 
 
@@ -226,7 +272,20 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Dict[str, float]:
 class _Alias:
     key: str
     tokens: Tuple[str, ...]
-    weight: float  # sum of the IDF of its tokens
+    weights: Tuple[float, ...]  # each token's IDF weight (ProcedureResolver._w)
+    weight: float = 0.0  # their sum
+    token_set: FrozenSet[str] = frozenset()
+    token_weight: Dict[str, float] = field(default_factory=dict)  # a repeated token counts twice
+    pairs: Tuple[Tuple[str, str], ...] = ()
+    pair_set: FrozenSet[Tuple[str, str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        self.weight = sum(self.weights)
+        self.token_set = frozenset(self.tokens)
+        for t, w in zip(self.tokens, self.weights):
+            self.token_weight[t] = self.token_weight.get(t, 0.0) + w
+        self.pairs = tuple(zip(self.tokens, self.tokens[1:]))
+        self.pair_set = frozenset(self.pairs)
 
 
 @dataclass
@@ -238,12 +297,14 @@ class Query:
     tokens: Tuple[str, ...]
     terms: Tuple[str, ...]  # retrieval terms: content syllables and compounds
     content: Tuple[str, ...]  # known content words
+    content_w: Dict[str, float]  # their IDF weights
     unknown: Tuple[str, ...]  # content words the KB has never seen
     bigrams: FrozenSet[Tuple[str, str]]
     levels: FrozenSet[str]
     sibling_phrases: Tuple[str, ...]
     agency_words: Tuple[str, ...]
     scope_words: Tuple[str, ...]  # words of fields the KB does not cover
+    foreign: bool  # names a foreign country, a foreigner or life abroad
 
 
 class ProcedureResolver:
@@ -303,8 +364,7 @@ class ProcedureResolver:
             tf = np.fromiter(docs.values(), dtype=np.float64, count=len(docs))
             self._postings[t] = (idx, self.idf[t] * tf * (K1 + 1) / (tf + K1))
         self._aliases: List[List[_Alias]] = [
-            [_Alias(k, tuple(k.split()), sum(self._w(t) for t in k.split()))
-             for k in dict.fromkeys(e.alias_keys) if k]
+            [self._alias(k, tuple(k.split())) for k in dict.fromkeys(e.alias_keys) if k]
             for e in self.entries
         ]
         # The official name alone: its qualifiers ("chuyển đổi", "cấp Tỉnh") tell siblings apart
@@ -312,14 +372,14 @@ class ProcedureResolver:
         self._official: List[_Alias] = []
         for e in self.entries:
             key = match_key(e.name)
-            tokens = tuple(t for t in key.split() if t not in STOPWORDS)
-            self._official.append(_Alias(key, tokens, sum(self._w(t) for t in tokens)))
+            self._official.append(self._alias(key, tuple(t for t in key.split() if t not in STOPWORDS)))
         self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
         # Which variant phrases each name holds (static, so scoring needs no regex).
-        self._variants: List[FrozenSet[str]] = []
+        self._variants: List[FrozenSet[str]] = []  # the cue phrases each official name holds
+        self._foreign = [_has_phrase(nfc(e.name).lower(), FOREIGN_NAME_PHRASES) for e in self.entries]
         for e in self.entries:
             names = nfc(e.name).lower()  # the official name: everyday aliases mix the variants
-            self._variants.append(frozenset(p for p in VARIANT_PHRASES if _has_phrase(names, (p,))))
+            self._variants.append(frozenset(p for p in NAME_PHRASES if _has_phrase(names, (p,))))
 
     @property
     def kb_entries(self) -> List[ProcedureEntry]:
@@ -341,6 +401,9 @@ class ProcedureResolver:
         # A compound of question words only ("lệ phí", "thời gian") is no evidence either.
         return content + [c for c in join_compounds(tokens, self.lexicon)
                           if not all(p in STOPWORDS for p in c.split("_"))]
+
+    def _alias(self, key: str, tokens: Tuple[str, ...]) -> _Alias:
+        return _Alias(key, tokens, tuple(self._w(t) for t in tokens))
 
     def _w(self, token: str) -> float:
         base = self.idf.get(token, 1.0)
@@ -375,16 +438,17 @@ class ProcedureResolver:
             or any(f" {w} " in padded for w in folded)
         )
         sibling = tuple(
-            p for accented, folded, phrases in SIBLING_CUES
-            if _has_phrase(lowered, accented) or any(f" {c} " in padded for c in folded)
-            for p in phrases
+            p for cue in SIBLING_CUES
+            if _has_phrase(lowered, cue.accented) or any(f" {c} " in padded for c in cue.folded)
+            for p in cue.names
         )
         return Query(
             text=lowered, key=key, tokens=tokens, terms=tuple(dict.fromkeys(self._terms(tokens))),
-            content=content, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
+            content=content, content_w={t: self._w(t) for t in content}, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
             levels=levels, sibling_phrases=sibling,
             agency_words=tuple(a for a in AGENCY_CUES if f" {a} " in padded),
             scope_words=tuple(w for w in self._scope_keys if f" {w} " in padded),
+            foreign=_has_phrase(lowered, FOREIGN_CUES[0]) or any(f" {w} " in padded for w in FOREIGN_CUES[1]),
         )
 
     # -- scoring ---------------------------------------------------------------------------
@@ -397,49 +461,72 @@ class ProcedureResolver:
                 scores[posting[0]] += posting[1]
         return scores
 
-    def features(self, query: Query, i: int, bm25_rel: float) -> Dict[str, float]:
-        """How well candidate i fits the question, each feature in [0, 1] (cues in [-1, 1])."""
+    def features(self, query: Query, i: int, bm25_rel: float,
+                 local: Optional[Dict[str, float]] = None) -> Dict[str, float]:
+        """How well candidate i fits the question, each feature in [0, 1] (cues in [-1, 1]).
+
+        `local` weighs each word by how rare it is among the retrieved candidates' names (see
+        `candidates`): the words that tell these siblings apart."""
         qset = set(query.tokens)
-        content_weight = (sum(self._w(t) for t in query.content)
-                          + 0.6 * self._max_idf * len(query.unknown))
-        recall = order = contiguity = alias_fit = 0.0
-        best_alias = ""
+        qw = query.content_w
+        content_weight = sum(qw.values()) + 0.6 * self._max_idf * len(query.unknown)
+        local = local or {}
+        local_total = sum(local.get(t, 0.0) for t in query.content)
+
+        def share(vocab: FrozenSet[str], weights: Dict[str, float], total: float) -> float:
+            """The weighted share of the question's content words that `vocab` holds."""
+            return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
+
+        local_q = {t: local.get(t, 0.0) for t in query.content}
+        recall = order = contiguity = alias_fit = local_alias_fit = 0.0
         for alias in self._aliases[i]:
-            if not alias.weight:
+            common = alias.token_set & qset
+            if not common or not alias.weight:
                 continue
-            r = sum(self._w(t) for t in alias.tokens if t in qset) / alias.weight
+            r = sum(alias.token_weight[t] for t in common) / alias.weight
             if r <= 0:
                 continue
-            # How well this one name and the question explain each other (an F-measure).
-            tokens = set(alias.tokens)
-            p = (sum(self._w(t) for t in query.content if t in tokens) / content_weight
-                 if content_weight else 0.0)
+            # How well this one name and the question explain each other (an F-measure), with
+            # global and with local word weights.
+            p = sum(qw.get(t, 0.0) for t in common) / content_weight if content_weight else 0.0
             alias_fit = max(alias_fit, 2 * r * p / (r + p) if r + p else 0.0)
-            pairs = list(zip(alias.tokens, alias.tokens[1:]))
-            o = sum(p in query.bigrams for p in pairs) / len(pairs) if pairs else r
-            c = fuzz.partial_ratio(alias.key, query.key) / 100.0 if alias.key else 0.0
+            if local_total:  # `local` holds every word of the candidates' names
+                aw = sum(map(local.__getitem__, alias.token_set))
+                lr = sum(map(local.__getitem__, common)) / aw if aw else 0.0
+                lp = sum(local_q.get(t, 0.0) for t in common) / local_total
+                if lr + lp:
+                    local_alias_fit = max(local_alias_fit, 2 * lr * lp / (lr + lp))
+            o = len(alias.pair_set & query.bigrams) / len(alias.pairs) if alias.pairs else r
+            c = fuzz.partial_ratio(alias.key, query.key) / 100.0
             if r + o + c > recall + order + contiguity:
-                recall, order, contiguity, best_alias = r, o, c, alias.key
+                recall, order, contiguity = r, o, c
         official = self._official[i]
-        name_recall = (sum(self._w(t) for t in official.tokens if t in qset) / official.weight
+        name_recall = (sum(official.token_weight[t] for t in official.token_set & qset) / official.weight
                        if official.weight else 0.0)
-        name_vocab, all_vocab = self._name_vocab[i], self._all_vocab[i]
-        precision_name = (sum(self._w(t) for t in query.content if t in name_vocab) / content_weight
-                          if content_weight else 0.0)
-        precision_all = (sum(self._w(t) for t in query.content if t in all_vocab) / content_weight
-                         if content_weight else 0.0)
+        name_vocab = self._name_vocab[i]
+        precision_name = share(name_vocab, qw, content_weight)
+        precision_all = share(self._all_vocab[i], qw, content_weight)
+        lw = sum(local.get(t, 0.0) for t in official.token_set)
+        local_recall = sum(local.get(t, 0.0) for t in official.token_set if t in qset) / lw if lw else 0.0
+        local_precision = share(name_vocab, local_q, local_total)
         entry = self.entries[i]
         level_cue = 0.0
         if query.levels:
             level_cue = 1.0 if query.levels & set(entry.levels) else -1.0
         variants = self._variants[i]
-        if query.sibling_phrases:
-            sibling_cue = 1.0 if variants.intersection(query.sibling_phrases) else -0.5
+        if variants.intersection(query.sibling_phrases):
+            sibling_cue = 1.0  # the name says what the question asks for
+        elif variants & VARIANT_PHRASES or VARIANT_PHRASES.intersection(query.sibling_phrases):
+            sibling_cue = -0.5  # a variant not asked for, or a plain name where a variant is asked
         else:
-            sibling_cue = -0.5 if variants else 0.0
+            sibling_cue = 0.0
         agency_cue = 0.0
         if query.agency_words:
             agency_cue = 1.0 if any(a in self._agency_key[i] for a in query.agency_words) else -0.5
+        if query.foreign:
+            foreign_cue = 1.0 if self._foreign[i] else -1.0
+        else:
+            foreign_cue = -0.5 if self._foreign[i] else 0.0
         n_words = len(query.content) + len(query.unknown)
         # A word of an uncovered field the candidate does not share: -1 (the person asks about
         # something else); 0 when the question has none or the candidate shares them all.
@@ -450,6 +537,8 @@ class ProcedureResolver:
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
             "scope_cue": scope_cue, "alias_fit": alias_fit, "name_recall": name_recall,
+            "local_recall": local_recall, "local_precision": local_precision, "foreign_cue": foreign_cue,
+            "local_alias_fit": local_alias_fit,
         }
 
     def _probability(self, feats: Dict[str, float]) -> float:
@@ -468,7 +557,10 @@ class ProcedureResolver:
         k = min(depth, int((scores > 0).sum()))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        return [(int(i), self.features(query, int(i), float(scores[i]) / top)) for i in best]
+        # How rare each word is among these candidates' names: the words that tell them apart.
+        local_df: Counter = Counter(t for i in best for t in self._name_vocab[int(i)])
+        local = {t: math.log((k + 1) / (df + 0.5)) * self._w(t) for t, df in local_df.items()}
+        return [(int(i), self.features(query, int(i), float(scores[i]) / top, local)) for i in best]
 
     def score_all(self, text: str) -> List[Candidate]:
         """The retrieved procedures with their probabilities, most probable first."""
