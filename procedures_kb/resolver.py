@@ -26,11 +26,13 @@ import re
 import threading
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
+from scipy import sparse
 
 from bot.text import compound_keys, join_compounds, match_key, nfc, question_key
 from procedures_kb.query import KnowledgeBase, ProcedureEntry, shared_kb
@@ -125,8 +127,14 @@ NAME_PHRASES = tuple(dict.fromkeys(p for cue in SIBLING_CUES for p in cue.names)
 VARIANT_PHRASES = frozenset(p for cue in SIBLING_CUES if cue.variant for p in cue.names)
 
 
-def _has_phrase(text: str, phrases: Iterable[str]) -> bool:
-    return any(re.search(rf"(?<!\w){re.escape(p)}(?!\w)", text) for p in phrases)
+@lru_cache(maxsize=256)
+def _phrase_re(phrases: Tuple[str, ...]) -> re.Pattern:
+    """One pattern for whole-word occurrences of any of the phrases."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(p) for p in phrases) + r")(?!\w)")
+
+
+def _has_phrase(text: str, phrases: Tuple[str, ...]) -> bool:
+    return bool(phrases) and _phrase_re(tuple(phrases)).search(text) is not None
 
 
 # Foreign cues: a question naming a foreign country, a foreigner or life abroad favours the sibling
@@ -306,6 +314,143 @@ class Query:
     scope_words: Tuple[str, ...]  # words of fields the KB does not cover
     foreign: bool  # names a foreign country, a foreigner or life abroad
 
+class _NameIndex:
+    """Every procedure's words as sparse rows over one vocabulary: each of its names (aliases and
+    official name) and what its whole record holds. The word-overlap features of all candidates
+    of a question are then a few matrix products rather than a Python loop over every name."""
+
+    def __init__(self, aliases: Sequence[Sequence[_Alias]], official: Sequence[_Alias],
+                 all_vocab: Sequence[FrozenSet[str]], weight: Callable[[str], float]):
+        self.vocab: Dict[str, int] = {}
+        self.pair_vocab: Dict[Tuple[str, str], int] = {}
+        self.keys: List[str] = [a.key for names in aliases for a in names]
+        self.start = np.cumsum([0] + [len(names) for names in aliases])  # entry i: rows start[i]:start[i+1]
+        flat = [a for names in aliases for a in names]
+        self.alias_weights = self._rows([a.token_weight for a in flat])
+        self.alias_total = self._total(self.alias_weights)
+        self.alias_pairs = self._csr([[(self.pair_vocab.setdefault(p, len(self.pair_vocab)), 1.0)
+                                       for p in a.pair_set] for a in flat])
+        self.n_pairs = np.array([len(a.pairs) for a in flat], dtype=np.float64)
+        self.official_weights = self._rows([a.token_weight for a in official])
+        self.official_total = self._total(self.official_weights)
+        # The words of each procedure's names, and of its whole record (names, field, agencies, documents).
+        self.names = self._rows([dict.fromkeys((t for a in names for t in a.token_set), 1.0) for names in aliases])
+        self.record = self._rows([dict.fromkeys(v, 1.0) for v in all_vocab])
+        width = len(self.vocab)
+        for name in ("alias_weights", "official_weights", "names", "record"):
+            matrix = getattr(self, name)
+            setattr(self, name, sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr),
+                                                  shape=(matrix.shape[0], width)))
+        words = sorted(self.vocab, key=self.vocab.get)
+        self.word_weight = np.array([weight(t) for t in words])
+
+    def _rows(self, rows: Sequence[Dict[str, float]]) -> sparse.csr_matrix:
+        return self._csr([[(self.vocab.setdefault(t, len(self.vocab)), w) for t, w in r.items()] for r in rows])
+
+    @staticmethod
+    def _csr(rows: Sequence[Sequence[Tuple[int, float]]]) -> sparse.csr_matrix:
+        indptr = np.cumsum([0] + [len(r) for r in rows])
+        indices = np.fromiter((j for r in rows for j, _ in r), dtype=np.int64, count=int(indptr[-1]))
+        data = np.fromiter((v for r in rows for _, v in r), dtype=np.float64, count=int(indptr[-1]))
+        width = int(indices.max()) + 1 if len(indices) else 1
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+
+    @staticmethod
+    def _present(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
+        out = matrix.copy()
+        out.data[:] = 1.0
+        return out
+
+    @staticmethod
+    def _total(matrix: sparse.csr_matrix) -> np.ndarray:
+        return np.asarray(matrix.sum(axis=1)).ravel()
+
+    def vector(self, weights: Dict[str, float]) -> np.ndarray:
+        out = np.zeros(len(self.vocab))
+        for t, w in weights.items():
+            j = self.vocab.get(t)
+            if j is not None:
+                out[j] = w
+        return out
+
+    def match(self, query: "Query", entries: np.ndarray, content_weight: float) -> Dict[str, np.ndarray]:
+        """The word-overlap features of candidates `entries`, each an array over them.
+
+        Per name: recall (the weighted share of the name's words the question holds), order
+        (share of its word pairs in the question), contiguity (rapidfuzz partial_ratio) and an
+        F-measure of name against question; the candidate keeps the name with the best recall +
+        order + contiguity, and the best F-measures. Per procedure: the recall of its official
+        name, and the share of the question its names (precision_name) and whole record
+        (precision_all) explain. The `local_` variants weigh words by how rare they are among
+        these candidates' names: the words that tell siblings apart."""
+        in_question = self.vector(dict.fromkeys(query.tokens, 1.0))
+        content = self.vector(query.content_w)
+        names = self.names[entries]
+        df = np.asarray(names.sum(axis=0)).ravel()
+        rarity = np.where(df > 0, np.log((len(entries) + 1) / (df + 0.5)) * self.word_weight, 0.0)
+        rare_content = rarity * (content > 0)
+        local_total = float(rare_content.sum())
+
+        def ratio(num: np.ndarray, den) -> np.ndarray:
+            return np.divide(num, den, out=np.zeros(len(num)), where=np.asarray(den) > 0)
+
+        def f_measure(r: np.ndarray, p: np.ndarray) -> np.ndarray:
+            return ratio(2 * r * p, r + p)
+
+        spans = [(int(self.start[i]), int(self.start[i + 1])) for i in entries]
+        rows = np.concatenate([np.arange(a, b) for a, b in spans])
+        weights = self.alias_weights[rows]
+        present = self._present(weights)
+        r = ratio(weights @ in_question, self.alias_total[rows])
+        alias_fit = f_measure(r, ratio(present @ content, content_weight))
+        local_fit = f_measure(ratio(present @ (rarity * in_question), present @ rarity),
+                              ratio(present @ rare_content, local_total))
+        bigrams = np.zeros(len(self.pair_vocab))
+        bigrams[[self.pair_vocab[p] for p in query.bigrams if p in self.pair_vocab]] = 1.0
+        n_pairs = self.n_pairs[rows]
+        o = np.where(n_pairs > 0, ratio(self.alias_pairs[rows] @ bigrams, n_pairs), r)
+        matched = r > 0
+        base = np.where(matched, r + o, -np.inf)
+        segments, pos = [], 0
+        for a, b in spans:
+            segments.append(slice(pos, pos + b - a))
+            pos += b - a
+        live = [seg for seg in segments if matched[seg].any()]
+        # The best name is chosen on recall + order + contiguity, and contiguity (partial_ratio,
+        # the costly part) is at most 1: it is computed first for each candidate's best name on
+        # recall + order, then only for the names that could still beat that one.
+        c = np.zeros(len(rows))
+        firsts = [seg.start + int(np.argmax(base[seg])) for seg in live]
+        self._contiguity(query.key, rows, firsts, c)
+        bound = np.full(len(rows), np.inf)
+        for seg, first in zip(live, firsts):
+            bound[seg] = base[first] + c[first]
+        done = set(firsts)
+        self._contiguity(query.key, rows, [j for j in np.flatnonzero(matched & (base + 1.0 > bound))
+                                           if j not in done], c)
+        out = {k: np.zeros(len(entries)) for k in ("recall", "order", "contiguity", "alias_fit", "local_alias_fit")}
+        for n, seg in enumerate(segments):
+            m = matched[seg]
+            if m.any():
+                j = seg.start + int(np.argmax(np.where(m, base[seg] + c[seg], -np.inf)))
+                out["recall"][n], out["order"][n], out["contiguity"][n] = r[j], o[j], c[j]
+                out["alias_fit"][n] = alias_fit[seg][m].max()
+                out["local_alias_fit"][n] = local_fit[seg][m].max()
+        official_weights = self.official_weights[entries]
+        official = self._present(official_weights)
+        out["name_recall"] = ratio(official_weights @ in_question, self.official_total[entries])
+        out["precision_name"] = ratio(names @ content, content_weight)
+        out["precision_all"] = ratio(self.record[entries] @ content, content_weight)
+        out["local_recall"] = ratio(official @ (rarity * in_question), official @ rarity)
+        out["local_precision"] = ratio(names @ rare_content, local_total)
+        return out
+
+    def _contiguity(self, key: str, rows: np.ndarray, positions: Sequence[int], out: np.ndarray) -> None:
+        """rapidfuzz partial_ratio of the question against the names at `positions`, into `out`."""
+        if len(positions):
+            out[list(positions)] = process.cdist([key], [self.keys[rows[j]] for j in positions],
+                                                 scorer=fuzz.partial_ratio)[0] / 100.0
+
 
 class ProcedureResolver:
     """An in-memory index over every procedure of the KB."""
@@ -322,7 +467,6 @@ class ProcedureResolver:
         n = len(self.entries)
 
         field_terms: Dict[str, List[Counter]] = {f: [] for f in FIELD_WEIGHTS}
-        self._name_vocab: List[FrozenSet[str]] = []
         self._all_vocab: List[FrozenSet[str]] = []
         self._agency_key: List[str] = []
         self._scope_text: List[str] = []
@@ -337,7 +481,6 @@ class ProcedureResolver:
             }
             for f, terms in parts.items():
                 field_terms[f].append(Counter(terms))
-            self._name_vocab.append(frozenset(name_tokens))
             self._all_vocab.append(frozenset(t for terms in parts.values() for t in terms if "_" not in t))
             self._agency_key.append(" ".join(match_key(a) for a in e.agencies) + " " + " ".join(e.alias_keys))
             self._scope_text.append(f" {' | '.join(e.alias_keys)} | {match_key(e.field)} ")
@@ -373,6 +516,7 @@ class ProcedureResolver:
         for e in self.entries:
             key = match_key(e.name)
             self._official.append(self._alias(key, tuple(t for t in key.split() if t not in STOPWORDS)))
+        self._index = _NameIndex(self._aliases, self._official, self._all_vocab, self._w)
         self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
         # Which variant phrases each name holds (static, so scoring needs no regex).
         self._variants: List[FrozenSet[str]] = []  # the cue phrases each official name holds
@@ -434,7 +578,7 @@ class ProcedureResolver:
                         if t not in self.idf and t not in STOPWORDS and len(t) > 2 and not t.isdigit())
         levels = frozenset(
             level for level, (accented, folded) in LEVEL_CUES.items()
-            if any(re.search(rf"(?<!\w){re.escape(w)}(?!\w)", lowered) for w in accented)
+            if _has_phrase(lowered, accented)
             or any(f" {w} " in padded for w in folded)
         )
         sibling = tuple(
@@ -444,11 +588,13 @@ class ProcedureResolver:
         )
         return Query(
             text=lowered, key=key, tokens=tokens, terms=tuple(dict.fromkeys(self._terms(tokens))),
-            content=content, content_w={t: self._w(t) for t in content}, unknown=unknown, bigrams=frozenset(zip(tokens, tokens[1:])),
+            content=content, content_w={t: self._w(t) for t in content}, unknown=unknown,
+            bigrams=frozenset(zip(tokens, tokens[1:])),
             levels=levels, sibling_phrases=sibling,
             agency_words=tuple(a for a in AGENCY_CUES if f" {a} " in padded),
             scope_words=tuple(w for w in self._scope_keys if f" {w} " in padded),
-            foreign=_has_phrase(lowered, FOREIGN_CUES[0]) or any(f" {w} " in padded for w in FOREIGN_CUES[1]),
+            foreign=(_has_phrase(lowered, FOREIGN_CUES[0])
+                     or any(f" {w} " in padded for w in FOREIGN_CUES[1])),
         )
 
     # -- scoring ---------------------------------------------------------------------------
@@ -461,54 +607,13 @@ class ProcedureResolver:
                 scores[posting[0]] += posting[1]
         return scores
 
-    def features(self, query: Query, i: int, bm25_rel: float,
-                 local: Optional[Dict[str, float]] = None) -> Dict[str, float]:
-        """How well candidate i fits the question, each feature in [0, 1] (cues in [-1, 1]).
+    def _content_weight(self, query: Query) -> float:
+        """What the question's content words weigh; a word the KB has never seen counts as a rare one."""
+        return sum(query.content_w.values()) + 0.6 * self._max_idf * len(query.unknown)
 
-        `local` weighs each word by how rare it is among the retrieved candidates' names (see
-        `candidates`): the words that tell these siblings apart."""
-        qset = set(query.tokens)
-        qw = query.content_w
-        content_weight = sum(qw.values()) + 0.6 * self._max_idf * len(query.unknown)
-        local = local or {}
-        local_total = sum(local.get(t, 0.0) for t in query.content)
-
-        def share(vocab: FrozenSet[str], weights: Dict[str, float], total: float) -> float:
-            """The weighted share of the question's content words that `vocab` holds."""
-            return sum(w for t, w in weights.items() if t in vocab) / total if total else 0.0
-
-        local_q = {t: local.get(t, 0.0) for t in query.content}
-        recall = order = contiguity = alias_fit = local_alias_fit = 0.0
-        for alias in self._aliases[i]:
-            common = alias.token_set & qset
-            if not common or not alias.weight:
-                continue
-            r = sum(alias.token_weight[t] for t in common) / alias.weight
-            if r <= 0:
-                continue
-            # How well this one name and the question explain each other (an F-measure), with
-            # global and with local word weights.
-            p = sum(qw.get(t, 0.0) for t in common) / content_weight if content_weight else 0.0
-            alias_fit = max(alias_fit, 2 * r * p / (r + p) if r + p else 0.0)
-            if local_total:  # `local` holds every word of the candidates' names
-                aw = sum(map(local.__getitem__, alias.token_set))
-                lr = sum(map(local.__getitem__, common)) / aw if aw else 0.0
-                lp = sum(local_q.get(t, 0.0) for t in common) / local_total
-                if lr + lp:
-                    local_alias_fit = max(local_alias_fit, 2 * lr * lp / (lr + lp))
-            o = len(alias.pair_set & query.bigrams) / len(alias.pairs) if alias.pairs else r
-            c = fuzz.partial_ratio(alias.key, query.key) / 100.0
-            if r + o + c > recall + order + contiguity:
-                recall, order, contiguity = r, o, c
-        official = self._official[i]
-        name_recall = (sum(official.token_weight[t] for t in official.token_set & qset) / official.weight
-                       if official.weight else 0.0)
-        name_vocab = self._name_vocab[i]
-        precision_name = share(name_vocab, qw, content_weight)
-        precision_all = share(self._all_vocab[i], qw, content_weight)
-        lw = sum(local.get(t, 0.0) for t in official.token_set)
-        local_recall = sum(local.get(t, 0.0) for t in official.token_set if t in qset) / lw if lw else 0.0
-        local_precision = share(name_vocab, local_q, local_total)
+    def cues(self, query: Query, i: int) -> Dict[str, float]:
+        """The cue features of candidate i, each in [-1, 1]: level, sibling, agency, foreign and
+        uncovered-field words of the question against what the candidate is."""
         entry = self.entries[i]
         level_cue = 0.0
         if query.levels:
@@ -532,13 +637,9 @@ class ProcedureResolver:
         # something else); 0 when the question has none or the candidate shares them all.
         scope_cue = -float(any(f" {w} " not in self._scope_text[i] for w in query.scope_words))
         return {
-            "recall": recall, "order": order, "contiguity": contiguity,
-            "precision_name": precision_name, "precision_all": precision_all, "bm25_rel": bm25_rel,
             "level_cue": level_cue, "sibling_cue": sibling_cue, "agency_cue": agency_cue,
             "unknown_share": len(query.unknown) / n_words if n_words else 0.0,
-            "scope_cue": scope_cue, "alias_fit": alias_fit, "name_recall": name_recall,
-            "local_recall": local_recall, "local_precision": local_precision, "foreign_cue": foreign_cue,
-            "local_alias_fit": local_alias_fit,
+            "scope_cue": scope_cue, "foreign_cue": foreign_cue,
         }
 
     def _probability(self, feats: Dict[str, float]) -> float:
@@ -557,10 +658,10 @@ class ProcedureResolver:
         k = min(depth, int((scores > 0).sum()))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
-        # How rare each word is among these candidates' names: the words that tell them apart.
-        local_df: Counter = Counter(t for i in best for t in self._name_vocab[int(i)])
-        local = {t: math.log((k + 1) / (df + 0.5)) * self._w(t) for t, df in local_df.items()}
-        return [(int(i), self.features(query, int(i), float(scores[i]) / top, local)) for i in best]
+        match = self._index.match(query, best, self._content_weight(query))
+        return [(int(i), {"bm25_rel": float(scores[i]) / top, **{k: float(v[n]) for k, v in match.items()},
+                          **self.cues(query, int(i))})
+                for n, i in enumerate(best)]
 
     def score_all(self, text: str) -> List[Candidate]:
         """The retrieved procedures with their probabilities, most probable first."""
