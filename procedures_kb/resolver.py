@@ -9,11 +9,15 @@ ask` and the benchmark, so they all decide the same way. Two stages:
    and "dang ky" meet on the same compound `dang_ky`.
 2. Re-ranking of the best candidates on features of how well the question and a name fit:
    recall of the name, word order, rapidfuzz contiguity, how much of the question the name (and
-   the whole record) explains, BM25 relative to the best, and cue words for siblings (level and
-   agency words, "bị mất" → cấp lại), how well the single best name fits, and words of fields
-   the KB does not cover (procedures_kb/data/outside_scope.yml). A logistic model turns the features into a probability that
-   the candidate is the procedure meant; its weights are fitted on a tuning set of questions
-   (tests/data/tune, never the dev set) by `python -m tests.calibrate_resolver`.
+   the whole record) explains, BM25 relative to the best, how well the single best name fits;
+   the same fits with each word weighed by how rare it is among the retrieved candidates (the
+   words that tell siblings apart); cue words for siblings (level, agency and foreign-country
+   words, "bị mất" → cấp lại, "không làm nữa" → trả lại); and words of fields the KB does not
+   cover (procedures_kb/data/outside_scope.yml). The word-overlap features of all candidates
+   are sparse matrix products over every name (`_NameIndex`). A logistic model turns the
+   features into a probability that the candidate is the procedure meant; its weights are
+   fitted on a tuning set of questions (tests/data/tune, never the dev set) by
+   `python -m tests.calibrate_resolver`.
 
 A probable winner is a `match`; close runners-up make it `ambiguous` (the person picks among the
 top three); a low best probability is `none` (the KB does not know the procedure).
@@ -568,9 +572,12 @@ class ProcedureResolver:
 
     def prepare(self, text: str) -> Query:
         lowered = nfc(text).lower()
-        tokens = self._fix_typos(question_key(text).split())
+        raw = question_key(text)
+        tokens = self._fix_typos(raw.split())
         key = " ".join(tokens)
-        padded = f" {key} "
+        # Cue words are looked up in the folded question as typed and as typo-corrected: a word
+        # the KB never uses ("người" in a small KB) may otherwise be "corrected" away.
+        padded = f" {key} | {raw} "
         content = tuple(t for t in dict.fromkeys(tokens) if t in self.idf and t not in STOPWORDS)
         # Words the KB has never seen ("karaoke", "bhyt") are evidence of a procedure it does not
         # know: they weigh against every candidate.
