@@ -330,34 +330,34 @@ class _NameIndex:
         self.keys: List[str] = [a.key for names in aliases for a in names]
         self.start = np.cumsum([0] + [len(names) for names in aliases])  # entry i: rows start[i]:start[i+1]
         flat = [a for names in aliases for a in names]
-        self.alias_weights = self._rows([a.token_weight for a in flat])
+        alias_rows = self._index([a.token_weight for a in flat])
+        official_rows = self._index([a.token_weight for a in official])
+        # The words of each procedure's names, and of its whole record (names, field, agencies, documents).
+        name_rows = self._index([dict.fromkeys((t for a in names for t in a.token_set), 1.0) for names in aliases])
+        record_rows = self._index([dict.fromkeys(v, 1.0) for v in all_vocab])
+        width = len(self.vocab)
+        self.alias_weights = self._csr(alias_rows, width)
         self.alias_total = self._total(self.alias_weights)
         self.alias_pairs = self._csr([[(self.pair_vocab.setdefault(p, len(self.pair_vocab)), 1.0)
-                                       for p in a.pair_set] for a in flat])
+                                       for p in a.pair_set] for a in flat], len(self.pair_vocab))
         self.n_pairs = np.array([len(a.pairs) for a in flat], dtype=np.float64)
-        self.official_weights = self._rows([a.token_weight for a in official])
+        self.official_weights = self._csr(official_rows, width)
         self.official_total = self._total(self.official_weights)
-        # The words of each procedure's names, and of its whole record (names, field, agencies, documents).
-        self.names = self._rows([dict.fromkeys((t for a in names for t in a.token_set), 1.0) for names in aliases])
-        self.record = self._rows([dict.fromkeys(v, 1.0) for v in all_vocab])
-        width = len(self.vocab)
-        for name in ("alias_weights", "official_weights", "names", "record"):
-            matrix = getattr(self, name)
-            setattr(self, name, sparse.csr_matrix((matrix.data, matrix.indices, matrix.indptr),
-                                                  shape=(matrix.shape[0], width)))
+        self.names = self._csr(name_rows, width)
+        self.record = self._csr(record_rows, width)
         words = sorted(self.vocab, key=self.vocab.get)
         self.word_weight = np.array([weight(t) for t in words])
 
-    def _rows(self, rows: Sequence[Dict[str, float]]) -> sparse.csr_matrix:
-        return self._csr([[(self.vocab.setdefault(t, len(self.vocab)), w) for t, w in r.items()] for r in rows])
+    def _index(self, rows: Sequence[Dict[str, float]]) -> List[List[Tuple[int, float]]]:
+        """Rows of (column, value), growing the vocabulary with their words."""
+        return [[(self.vocab.setdefault(t, len(self.vocab)), w) for t, w in r.items()] for r in rows]
 
     @staticmethod
-    def _csr(rows: Sequence[Sequence[Tuple[int, float]]]) -> sparse.csr_matrix:
+    def _csr(rows: Sequence[Sequence[Tuple[int, float]]], width: int) -> sparse.csr_matrix:
         indptr = np.cumsum([0] + [len(r) for r in rows])
         indices = np.fromiter((j for r in rows for j, _ in r), dtype=np.int64, count=int(indptr[-1]))
         data = np.fromiter((v for r in rows for _, v in r), dtype=np.float64, count=int(indptr[-1]))
-        width = int(indices.max()) + 1 if len(indices) else 1
-        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+        return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), max(width, 1)))
 
     @staticmethod
     def _present(matrix: sparse.csr_matrix) -> sparse.csr_matrix:
