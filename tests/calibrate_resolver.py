@@ -120,17 +120,28 @@ def decisions_right(resolver: ProcedureResolver, ranked: Sequence[Tuple[frozense
     return score
 
 
+THRESHOLDS = np.round(np.arange(0.02, 0.96, 0.01), 2)
+RATIOS = np.round(np.arange(0.3, 1.01, 0.05), 2)
+SMOOTHING = 5  # thresholds averaged around each one (the right-decision curve is flat and noisy)
+
+
 def choose_thresholds(resolver: ProcedureResolver, ranked) -> Tuple[float, float, float]:
-    """(right decisions, threshold, ambiguity ratio) making the most right decisions."""
-    best = (-1.0, 0.5, 0.6)
-    for threshold in np.arange(0.05, 0.96, 0.01):
-        for ratio in np.arange(0.3, 1.01, 0.05):
+    """(right decisions, threshold, ambiguity ratio) making the most right decisions.
+
+    Near its best the count moves by a few questions from one threshold to the next, so the
+    threshold is chosen on the count averaged over SMOOTHING neighbouring thresholds: a fit
+    does not jump between the ends of a plateau."""
+    right = np.zeros((len(THRESHOLDS), len(RATIOS)))
+    for a, threshold in enumerate(THRESHOLDS):
+        for b, ratio in enumerate(RATIOS):
             resolver.weights.update(threshold=float(threshold), ambiguity_ratio=float(ratio))
-            right = decisions_right(resolver, ranked)
-            if right > best[0]:
-                best = (right, float(threshold), float(ratio))
-    resolver.weights.update(threshold=best[1], ambiguity_ratio=best[2])
-    return best
+            right[a, b] = decisions_right(resolver, ranked)
+    pad = SMOOTHING // 2
+    padded = np.pad(right, ((pad, pad), (0, 0)), mode="edge")
+    smoothed = np.stack([padded[a:a + len(THRESHOLDS)] for a in range(SMOOTHING)]).mean(axis=0)
+    a, b = np.unravel_index(int(np.argmax(smoothed)), smoothed.shape)
+    resolver.weights.update(threshold=float(THRESHOLDS[a]), ambiguity_ratio=float(RATIOS[b]))
+    return float(right[a, b]), float(THRESHOLDS[a]), float(RATIOS[b])
 
 
 def cross_validate(resolver: ProcedureResolver, groups: Sequence[Group], fit: Fit) -> Tuple[float, float]:
