@@ -148,9 +148,12 @@ def _has_phrase(text: str, phrases: Tuple[str, ...]) -> bool:
 # not cues: "mỹ phẩm", "tư pháp".
 FOREIGN_CUES: Tuple[Tuple[str, ...], Tuple[str, ...]] = (
     ("nước ngoài", "người nước ngoài", "ngoại quốc", "việt kiều", "kiều bào", "định cư", "lãnh sự",
-     "đại sứ quán", "sứ quán", "quốc tịch nước ngoài", "người tây", "ông tây", "người mỹ", "bên mỹ", "ở mỹ", "sang mỹ", "nước mỹ", "hoa kỳ", "nhật bản",
-     "người nhật", "bên nhật", "ở nhật", "sang nhật", "hàn quốc", "người hàn", "bên hàn", "sang hàn",
-     "trung quốc", "đài loan", "hồng kông", "người pháp", "nước pháp", "bên pháp", "sang pháp", "người đức", "nước đức", "bên đức", "ở đức", "sang đức",
+     "đại sứ quán", "sứ quán", "quốc tịch nước ngoài", "người tây", "ông tây",
+     "người mỹ", "bên mỹ", "ở mỹ", "sang mỹ", "nước mỹ", "hoa kỳ",
+     "nhật bản", "người nhật", "bên nhật", "ở nhật", "sang nhật",
+     "hàn quốc", "người hàn", "bên hàn", "sang hàn", "trung quốc", "đài loan", "hồng kông",
+     "người pháp", "nước pháp", "bên pháp", "sang pháp",
+     "người đức", "nước đức", "bên đức", "ở đức", "sang đức",
      "úc", "canada", "nước nga", "người nga", "lào", "campuchia", "thái lan", "singapore",
      "malaysia", "philippines", "indonesia", "ấn độ", "anh quốc", "nước anh", "châu âu", "xuất khẩu lao động"),
     ("nuoc ngoai", "ngoai quoc", "viet kieu", "kieu bao", "dinh cu", "lanh su", "dai su quan", "su quan",
