@@ -284,26 +284,6 @@ def load_weights(path: Path = WEIGHTS_FILE) -> Dict[str, float]:
 
 
 @dataclass
-class _Alias:
-    key: str
-    tokens: Tuple[str, ...]
-    weights: Tuple[float, ...]  # each token's IDF weight (ProcedureResolver._w)
-    weight: float = 0.0  # their sum
-    token_set: FrozenSet[str] = frozenset()
-    token_weight: Dict[str, float] = field(default_factory=dict)  # a repeated token counts twice
-    pairs: Tuple[Tuple[str, str], ...] = ()
-    pair_set: FrozenSet[Tuple[str, str]] = frozenset()
-
-    def __post_init__(self) -> None:
-        self.weight = sum(self.weights)
-        self.token_set = frozenset(self.tokens)
-        for t, w in zip(self.tokens, self.weights):
-            self.token_weight[t] = self.token_weight.get(t, 0.0) + w
-        self.pairs = tuple(zip(self.tokens, self.tokens[1:]))
-        self.pair_set = frozenset(self.pairs)
-
-
-@dataclass
 class Query:
     """A question prepared once for scoring against every candidate."""
 
@@ -326,24 +306,34 @@ class _NameIndex:
     official name) and what its whole record holds. The word-overlap features of all candidates
     of a question are then a few matrix products rather than a Python loop over every name."""
 
-    def __init__(self, aliases: Sequence[Sequence[_Alias]], official: Sequence[_Alias],
+    def __init__(self, names: Sequence[Sequence[str]], official: Sequence[Tuple[str, ...]],
                  all_vocab: Sequence[FrozenSet[str]], weight: Callable[[str], float]):
+        """`names`: each procedure's name keys (official name and aliases, match_key form);
+        `official`: the content words of its official name; `all_vocab`: the words of its
+        whole record; `weight`: a word's IDF weight (a repeated word counts each time)."""
         self.vocab: Dict[str, int] = {}
         self.pair_vocab: Dict[Tuple[str, str], int] = {}
-        self.keys: List[str] = [a.key for names in aliases for a in names]
-        self.start = np.cumsum([0] + [len(names) for names in aliases])  # entry i: rows start[i]:start[i+1]
-        flat = [a for names in aliases for a in names]
-        alias_rows = self._index([a.token_weight for a in flat])
-        official_rows = self._index([a.token_weight for a in official])
+        self.keys: List[str] = [k for keys in names for k in keys]
+        self.start = np.cumsum([0] + [len(keys) for keys in names])  # entry i: rows start[i]:start[i+1]
+        tokens = [tuple(k.split()) for k in self.keys]
+
+        def weighed(words: Sequence[str]) -> Dict[str, float]:
+            out: Dict[str, float] = {}
+            for t in words:
+                out[t] = out.get(t, 0.0) + weight(t)
+            return out
+
+        alias_rows = self._index([weighed(t) for t in tokens])
+        official_rows = self._index([weighed(t) for t in official])
         # The words of each procedure's names, and of its whole record (names, field, agencies, documents).
-        name_rows = self._index([dict.fromkeys((t for a in names for t in a.token_set), 1.0) for names in aliases])
+        name_rows = self._index([dict.fromkeys((t for k in keys for t in k.split()), 1.0) for keys in names])
         record_rows = self._index([dict.fromkeys(v, 1.0) for v in all_vocab])
         width = len(self.vocab)
         self.alias_weights = self._csr(alias_rows, width)
         self.alias_total = self._total(self.alias_weights)
         self.alias_pairs = self._csr([[(self.pair_vocab.setdefault(p, len(self.pair_vocab)), 1.0)
-                                       for p in a.pair_set] for a in flat], len(self.pair_vocab))
-        self.n_pairs = np.array([len(a.pairs) for a in flat], dtype=np.float64)
+                                       for p in set(zip(t, t[1:]))] for t in tokens], len(self.pair_vocab))
+        self.n_pairs = np.array([max(len(t) - 1, 0) for t in tokens], dtype=np.float64)
         self.official_weights = self._csr(official_rows, width)
         self.official_total = self._total(self.official_weights)
         self.names = self._csr(name_rows, width)
@@ -513,17 +503,11 @@ class ProcedureResolver:
             idx = np.fromiter(docs.keys(), dtype=np.int32, count=len(docs))
             tf = np.fromiter(docs.values(), dtype=np.float64, count=len(docs))
             self._postings[t] = (idx, self.idf[t] * tf * (K1 + 1) / (tf + K1))
-        self._aliases: List[List[_Alias]] = [
-            [self._alias(k, tuple(k.split())) for k in dict.fromkeys(e.alias_keys) if k]
-            for e in self.entries
-        ]
         # The official name alone: its qualifiers ("chuyển đổi", "cấp Tỉnh") tell siblings apart
         # where the everyday names of both read the same.
-        self._official: List[_Alias] = []
-        for e in self.entries:
-            key = match_key(e.name)
-            self._official.append(self._alias(key, tuple(t for t in key.split() if t not in STOPWORDS)))
-        self._index = _NameIndex(self._aliases, self._official, self._all_vocab, self._w)
+        official = [tuple(t for t in match_key(e.name).split() if t not in STOPWORDS) for e in self.entries]
+        self._index = _NameIndex([list(dict.fromkeys(k for k in e.alias_keys if k)) for e in self.entries],
+                                 official, self._all_vocab, self._w)
         self._words = sorted({t for t in self.idf if "_" not in t and len(t) >= 3})
         # Which variant phrases each name holds (static, so scoring needs no regex).
         self._variants: List[FrozenSet[str]] = []  # the cue phrases each official name holds
@@ -552,9 +536,6 @@ class ProcedureResolver:
         # A compound of question words only ("lệ phí", "thời gian") is no evidence either.
         return content + [c for c in join_compounds(tokens, self.lexicon)
                           if not all(p in STOPWORDS for p in c.split("_"))]
-
-    def _alias(self, key: str, tokens: Tuple[str, ...]) -> _Alias:
-        return _Alias(key, tokens, tuple(self._w(t) for t in tokens))
 
     def _w(self, token: str) -> float:
         base = self.idf.get(token, 1.0)
@@ -586,16 +567,13 @@ class ProcedureResolver:
         # know: they weigh against every candidate.
         unknown = tuple(t for t in dict.fromkeys(tokens)
                         if t not in self.idf and t not in STOPWORDS and len(t) > 2 and not t.isdigit())
-        levels = frozenset(
-            level for level, (accented, folded) in LEVEL_CUES.items()
-            if _has_phrase(lowered, accented)
-            or any(f" {w} " in padded for w in folded)
-        )
-        sibling = tuple(
-            p for cue in SIBLING_CUES
-            if _has_phrase(lowered, cue.accented) or any(f" {c} " in padded for c in cue.folded)
-            for p in cue.names
-        )
+
+        def says(accented: Tuple[str, ...], folded: Tuple[str, ...]) -> bool:
+            """Whether the question holds one of the accented phrases, or one of the folded ones."""
+            return _has_phrase(lowered, accented) or any(f" {w} " in padded for w in folded)
+
+        levels = frozenset(level for level, (accented, folded) in LEVEL_CUES.items() if says(accented, folded))
+        sibling = tuple(p for cue in SIBLING_CUES if says(cue.accented, cue.folded) for p in cue.names)
         return Query(
             text=lowered, key=key, tokens=tokens, terms=tuple(dict.fromkeys(self._terms(tokens))),
             content=content, content_w={t: self._w(t) for t in content}, unknown=unknown,
@@ -603,8 +581,7 @@ class ProcedureResolver:
             levels=levels, sibling_phrases=sibling,
             agency_words=tuple(a for a in AGENCY_CUES if f" {a} " in padded),
             scope_words=tuple(w for w in self._scope_keys if f" {w} " in padded),
-            foreign=(_has_phrase(lowered, FOREIGN_CUES[0])
-                     or any(f" {w} " in padded for w in FOREIGN_CUES[1])),
+            foreign=says(*FOREIGN_CUES),
         )
 
     # -- scoring ---------------------------------------------------------------------------

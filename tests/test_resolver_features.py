@@ -2,6 +2,7 @@
 weights, and the sparse-matrix name index against a plain per-name computation."""
 from __future__ import annotations
 
+import math
 from typing import Dict, List
 
 import pytest
@@ -89,7 +90,6 @@ def _reference(resolver: ProcedureResolver, text: str) -> Dict[str, Dict[str, fl
     cw = sum(w(t) for t in query.content) + 0.6 * resolver._max_idf * len(query.unknown)
     ranked = [i for i, _ in resolver.candidates(text)]
     vocab = {i: {t for k in dict.fromkeys(resolver.entries[i].alias_keys) for t in k.split()} for i in ranked}
-    import math
     df: Dict[str, int] = {}
     for i in ranked:
         for t in vocab[i]:
